@@ -1,0 +1,75 @@
+//! # meya-links
+//!
+//! The link store: it remembers who is who across integrations and which conversation belongs
+//! to which ticket, so that the agent-initiated conversation flow between Zendesk Support and
+//! Sunshine Conversations works across restarts and across several replicas of a service.
+//!
+//! The model is the Meya bot platform's, with its gaps closed:
+//!
+//! ```text
+//! user links:    (integration, integration user id)   <-> UserId
+//! thread links:  (integration, integration thread id) <-> ThreadId
+//! thread data:   ThreadId -> primary user, small key/values (e.g. the SunCo conversation id)
+//! deliveries:    (source, source message id) -> claimed | delivered | failed   (exactly once)
+//! ```
+//!
+//! [`LinkStore`] is the one trait; its backends sit beside it:
+//!
+//! | backend | feature | for |
+//! |---|---|---|
+//! | [`MemoryStore`] | always | tests, single-process tools |
+//! | `SqliteStore` | `sqlite` (default) | the embedded default: one file, WAL |
+//! | `PostgresStore` | `postgres` | services with several replicas |
+//!
+//! Every backend passes the same conformance suite (`meya_links::testing`, feature `testing`),
+//! which a new backend runs with one line.
+//!
+//! ```
+//! # async fn demo() -> meya_links::Result<()> {
+//! use meya_links::{ClaimOutcome, LinkStore, MemoryStore};
+//! use std::time::Duration;
+//!
+//! let store = MemoryStore::new();
+//!
+//! // The flow's first steps: identify the SunCo user, link the Zendesk requester to it.
+//! let user = store.user_identify("sunshine_conversations", "c7f6e6d6c3a637261bd9656f").await?;
+//! store.user_link("zendesk.support", "35436", &user).await?;
+//!
+//! // Deliver a Zendesk comment exactly once.
+//! if let ClaimOutcome::Claimed(claim) =
+//!     store.delivery_claim("zendesk.support", "comment-1274", Duration::from_secs(30)).await?
+//! {
+//!     // ... post the message to SunCo, then:
+//!     store.delivery_complete(&claim, "5f1e3b6c2d").await?;
+//! }
+//! # Ok(()) }
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod delivery;
+mod error;
+mod ids;
+pub mod limits;
+mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use delivery::{ClaimOutcome, Delivery, DeliveryClaim, DeliveryState};
+pub use error::{Error, Result};
+pub use ids::{ThreadId, UserId};
+pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SqliteOptions, SqliteStore, SqliteSynchronous};
+pub use store::{LinkStore, PRIMARY_USER_ID};
+
+/// The integration name Meya gives Zendesk Support.
+pub const ZENDESK_SUPPORT: &str = "zendesk.support";
+/// The integration name Meya gives Sunshine Conversations.
+pub const SUNSHINE_CONVERSATIONS: &str = "sunshine_conversations";

@@ -1,0 +1,629 @@
+//! [`SqliteStore`]: the embedded default. One file, WAL journal, migrations applied on open.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous as DriverSynchronous,
+};
+use uuid::Uuid;
+
+use crate::delivery::{
+    DeliveryRow, STATE_CLAIMED, STATE_DELIVERED, STATE_FAILED, from_millis, lease_millis, to_millis,
+};
+use crate::{
+    ClaimOutcome, Delivery, DeliveryClaim, Error, LinkStore, PRIMARY_USER_ID, Result, ThreadId,
+    UserId, limits,
+};
+
+/// How hard SQLite works to keep each commit on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SqliteSynchronous {
+    /// SQLite's recommendation for WAL mode: a commit survives the process crashing (and the
+    /// database is never corrupted), but the last commits may be lost if the machine loses
+    /// power. Fast.
+    #[default]
+    Normal,
+    /// Every commit is synced to disk before it returns: it survives a power loss too. Each
+    /// write waits for the disk.
+    Full,
+}
+
+/// Settings for [`SqliteStore::open_with`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SqliteOptions {
+    /// Durability of each commit. Default: [`SqliteSynchronous::Normal`].
+    pub synchronous: SqliteSynchronous,
+    /// How long a write waits for another process holding the write lock. Default: 5 s.
+    pub busy_timeout: Duration,
+    /// Read connections kept open. Default: 4.
+    pub readers: u32,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            synchronous: SqliteSynchronous::Normal,
+            busy_timeout: Duration::from_secs(5),
+            readers: 4,
+        }
+    }
+}
+
+impl SqliteOptions {
+    /// Sets [`synchronous`](Self::synchronous).
+    pub fn synchronous(mut self, synchronous: SqliteSynchronous) -> Self {
+        self.synchronous = synchronous;
+        self
+    }
+
+    /// Sets [`busy_timeout`](Self::busy_timeout).
+    pub fn busy_timeout(mut self, busy_timeout: Duration) -> Self {
+        self.busy_timeout = busy_timeout;
+        self
+    }
+
+    /// Sets [`readers`](Self::readers) (at least 1).
+    pub fn readers(mut self, readers: u32) -> Self {
+        self.readers = readers.max(1);
+        self
+    }
+}
+
+/// A link store in one SQLite file: the embedded default.
+///
+/// Writes go through a single connection, so writers in one process queue instead of failing
+/// with `SQLITE_BUSY`; reads use a small pool of read-only connections and never wait for
+/// writes (WAL). Several processes may open the same file; they take turns writing, waiting
+/// up to [`SqliteOptions::busy_timeout`]. For replicas on several machines use PostgreSQL.
+///
+/// ```no_run
+/// # async fn demo() -> meya_links::Result<()> {
+/// use meya_links::{LinkStore, SqliteStore};
+///
+/// let store = SqliteStore::open("bridge.db").await?;
+/// let user = store.user_identify("sunshine_conversations", "c7f6e6d6c3a637261bd9656f").await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    path: PathBuf,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// The statements of one kind of link (users or threads); both kinds share the code below.
+struct LinkSql {
+    /// The "thing" a bad internal id is reported as.
+    kind: LinkKind,
+    lookup: &'static str,
+    reverse_lookup: &'static str,
+    /// Drops the internal id's other link in the integration (rule 2).
+    delete_previous: &'static str,
+    /// Inserts the link or re-points the outside id (rule 1).
+    upsert: &'static str,
+}
+
+#[derive(Clone, Copy)]
+enum LinkKind {
+    User,
+    Thread,
+}
+
+impl LinkKind {
+    fn unknown(self, id: Uuid) -> Error {
+        match self {
+            LinkKind::User => Error::UnknownUser(UserId::from_uuid(id)),
+            LinkKind::Thread => Error::UnknownThread(ThreadId::from_uuid(id)),
+        }
+    }
+}
+
+const USER_LINKS: LinkSql = LinkSql {
+    kind: LinkKind::User,
+    lookup: "SELECT user_id FROM user_links WHERE integration = ?1 AND integration_user_id = ?2",
+    reverse_lookup: "SELECT integration_user_id FROM user_links \
+                     WHERE user_id = ?1 AND integration = ?2",
+    delete_previous: "DELETE FROM user_links \
+                      WHERE user_id = ?1 AND integration = ?2 AND integration_user_id <> ?3",
+    upsert: "INSERT INTO user_links (user_id, integration, integration_user_id) \
+             VALUES (?1, ?2, ?3) \
+             ON CONFLICT (integration, integration_user_id) DO UPDATE SET user_id = excluded.user_id",
+};
+
+const THREAD_LINKS: LinkSql = LinkSql {
+    kind: LinkKind::Thread,
+    lookup: "SELECT thread_id FROM thread_links \
+             WHERE integration = ?1 AND integration_thread_id = ?2",
+    reverse_lookup: "SELECT integration_thread_id FROM thread_links \
+                     WHERE thread_id = ?1 AND integration = ?2",
+    delete_previous: "DELETE FROM thread_links \
+                      WHERE thread_id = ?1 AND integration = ?2 AND integration_thread_id <> ?3",
+    upsert: "INSERT INTO thread_links (thread_id, integration, integration_thread_id) \
+             VALUES (?1, ?2, ?3) \
+             ON CONFLICT (integration, integration_thread_id) \
+             DO UPDATE SET thread_id = excluded.thread_id",
+};
+
+const CLAIM: &str = "INSERT INTO deliveries \
+        (source, source_message_id, state, claim_token, lease_until_ms, attempts, updated_at_ms) \
+    VALUES (?1, ?2, 'claimed', ?3, ?4, 1, ?5) \
+    ON CONFLICT (source, source_message_id) DO UPDATE SET \
+        state = 'claimed', claim_token = excluded.claim_token, \
+        lease_until_ms = excluded.lease_until_ms, attempts = deliveries.attempts + 1, \
+        updated_at_ms = excluded.updated_at_ms \
+    WHERE deliveries.state = 'claimed' AND deliveries.lease_until_ms <= ?5 \
+    RETURNING attempts";
+
+const SELECT_DELIVERY: &str = "SELECT state, attempts, lease_until_ms, target_message_id, \
+    failure_reason FROM deliveries WHERE source = ?1 AND source_message_id = ?2";
+
+/// Ends a held claim: `?1` new state, `?2` lease end, `?3` target id, `?4` failure reason,
+/// `?5` now; matched by `?6` source, `?7` message id, `?8` claim token.
+const FINISH_CLAIM: &str = "UPDATE deliveries SET state = ?1, lease_until_ms = ?2, \
+        target_message_id = ?3, failure_reason = ?4, updated_at_ms = ?5, \
+        claim_token = CASE WHEN ?1 = 'claimed' AND ?2 > ?5 THEN claim_token END \
+    WHERE source = ?6 AND source_message_id = ?7 AND claim_token = ?8 AND state = 'claimed'";
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in the file at `path`, with default
+    /// [`SqliteOptions`], and applies any pending migrations.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when the file cannot be opened, [`Error::Migration`] when the schema
+    /// cannot be brought up to date.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path, SqliteOptions::default()).await
+    }
+
+    /// Opens the store with explicit [`SqliteOptions`].
+    ///
+    /// # Errors
+    /// As [`open`](Self::open).
+    pub async fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let synchronous = match options.synchronous {
+            SqliteSynchronous::Normal => DriverSynchronous::Normal,
+            SqliteSynchronous::Full => DriverSynchronous::Full,
+        };
+        let connect = SqliteConnectOptions::new()
+            .filename(&path)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(synchronous)
+            .busy_timeout(options.busy_timeout)
+            .foreign_keys(true);
+        // A local file needs no liveness ping before each use; skipping it halves the
+        // round trips of a lookup.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .connect_with(connect.clone().create_if_missing(true))
+            .await?;
+        migrate(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(options.readers.max(1))
+            .test_before_acquire(false)
+            .connect_with(connect.read_only(true))
+            .await?;
+        Ok(Self {
+            writer,
+            reader,
+            path,
+        })
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes every connection, waiting for running calls to finish. Later calls fail.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+
+    async fn lookup(
+        &self,
+        sql: &LinkSql,
+        integration: &str,
+        outside_id: &str,
+    ) -> Result<Option<Uuid>> {
+        let id: Option<String> = sqlx::query_scalar(sql.lookup)
+            .bind(integration)
+            .bind(outside_id)
+            .fetch_optional(&self.reader)
+            .await?;
+        id.as_deref().map(parse_uuid).transpose()
+    }
+
+    async fn reverse_lookup(
+        &self,
+        sql: &LinkSql,
+        id: &Uuid,
+        integration: &str,
+    ) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(sql.reverse_lookup)
+            .bind(id.hyphenated().to_string())
+            .bind(integration)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    async fn link(
+        &self,
+        sql: &LinkSql,
+        integration: &str,
+        outside_id: &str,
+        id: &Uuid,
+    ) -> Result<()> {
+        let id_text = id.hyphenated().to_string();
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(sql.delete_previous)
+            .bind(&id_text)
+            .bind(integration)
+            .bind(outside_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(sql.upsert)
+            .bind(&id_text)
+            .bind(integration)
+            .bind(outside_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|error| foreign_key_or(error, || sql.kind.unknown(*id)))?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends a held claim, or reports it lost.
+    async fn finish_claim(
+        &self,
+        claim: &DeliveryClaim,
+        state: &str,
+        lease_until_ms: i64,
+        target_message_id: Option<&str>,
+        failure_reason: Option<&str>,
+    ) -> Result<()> {
+        let done = sqlx::query(FINISH_CLAIM)
+            .bind(state)
+            .bind(lease_until_ms)
+            .bind(target_message_id)
+            .bind(failure_reason)
+            .bind(to_millis(SystemTime::now()))
+            .bind(&claim.source)
+            .bind(&claim.source_message_id)
+            .bind(claim.token.hyphenated().to_string())
+            .execute(&self.writer)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(claim.lost());
+        }
+        Ok(())
+    }
+}
+
+/// Applies pending migrations. Two processes opening a new file at once may race to create
+/// the schema; the loser sees the winner's tables on a second try.
+async fn migrate(pool: &SqlitePool) -> Result<()> {
+    match MIGRATOR.run(pool).await {
+        Ok(()) => Ok(()),
+        Err(first) => {
+            tracing::debug!(error = %first, "SQLite migration failed once, retrying");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Ok(MIGRATOR.run(pool).await?)
+        }
+    }
+}
+
+fn parse_uuid(text: &str) -> Result<Uuid> {
+    Uuid::from_str(text).map_err(|_| Error::Decode(format!("stored id {text:?} is not a UUID")))
+}
+
+/// Maps a foreign key violation to the caller's error, anything else to a backend error.
+fn foreign_key_or(error: sqlx::Error, unknown: impl FnOnce() -> Error) -> Error {
+    match &error {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => unknown(),
+        _ => Error::from(error),
+    }
+}
+
+#[async_trait]
+impl LinkStore for SqliteStore {
+    async fn user_try_lookup(
+        &self,
+        integration: &str,
+        integration_user_id: &str,
+    ) -> Result<Option<UserId>> {
+        limits::user_ref(integration, integration_user_id)?;
+        let id = self
+            .lookup(&USER_LINKS, integration, integration_user_id)
+            .await?;
+        Ok(id.map(UserId::from_uuid))
+    }
+
+    async fn user_try_reverse_lookup(
+        &self,
+        user_id: &UserId,
+        integration: &str,
+    ) -> Result<Option<String>> {
+        limits::integration(integration)?;
+        self.reverse_lookup(&USER_LINKS, user_id.as_uuid(), integration)
+            .await
+    }
+
+    async fn user_identify(&self, integration: &str, integration_user_id: &str) -> Result<UserId> {
+        // An id's link can vanish between the write and the re-read (its user was linked to
+        // another id meanwhile), so a few rounds settle it; the bound only guards against a
+        // misbehaving database.
+        for _ in 0..3 {
+            if let Some(user) = self
+                .user_try_lookup(integration, integration_user_id)
+                .await?
+            {
+                return Ok(user);
+            }
+            // One statement, atomic: see the `user_identify_requests` view in the migration.
+            sqlx::query(
+                "INSERT INTO user_identify_requests \
+                 (user_id, integration, integration_user_id, created_at_ms) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )
+            .bind(UserId::new().to_string())
+            .bind(integration)
+            .bind(integration_user_id)
+            .bind(to_millis(SystemTime::now()))
+            .execute(&self.writer)
+            .await?;
+        }
+        Err(Error::Backend(
+            "user_identify did not settle after 3 rounds".into(),
+        ))
+    }
+
+    async fn user_link(
+        &self,
+        integration: &str,
+        integration_user_id: &str,
+        user_id: &UserId,
+    ) -> Result<()> {
+        limits::user_ref(integration, integration_user_id)?;
+        self.link(
+            &USER_LINKS,
+            integration,
+            integration_user_id,
+            user_id.as_uuid(),
+        )
+        .await
+    }
+
+    async fn thread_try_lookup(
+        &self,
+        integration: &str,
+        integration_thread_id: &str,
+    ) -> Result<Option<ThreadId>> {
+        limits::thread_ref(integration, integration_thread_id)?;
+        let id = self
+            .lookup(&THREAD_LINKS, integration, integration_thread_id)
+            .await?;
+        Ok(id.map(ThreadId::from_uuid))
+    }
+
+    async fn thread_try_reverse_lookup(
+        &self,
+        thread_id: &ThreadId,
+        integration: &str,
+    ) -> Result<Option<String>> {
+        limits::integration(integration)?;
+        self.reverse_lookup(&THREAD_LINKS, thread_id.as_uuid(), integration)
+            .await
+    }
+
+    async fn thread_create(&self) -> Result<ThreadId> {
+        let thread = ThreadId::new();
+        sqlx::query("INSERT INTO threads (id, created_at_ms) VALUES (?1, ?2)")
+            .bind(thread.to_string())
+            .bind(to_millis(SystemTime::now()))
+            .execute(&self.writer)
+            .await?;
+        Ok(thread)
+    }
+
+    async fn thread_link(
+        &self,
+        integration: &str,
+        integration_thread_id: &str,
+        thread_id: &ThreadId,
+    ) -> Result<()> {
+        limits::thread_ref(integration, integration_thread_id)?;
+        self.link(
+            &THREAD_LINKS,
+            integration,
+            integration_thread_id,
+            thread_id.as_uuid(),
+        )
+        .await
+    }
+
+    async fn thread_unlink(
+        &self,
+        integration: &str,
+        integration_thread_id: &str,
+    ) -> Result<Option<ThreadId>> {
+        limits::thread_ref(integration, integration_thread_id)?;
+        let thread: Option<String> = sqlx::query_scalar(
+            "DELETE FROM thread_links WHERE integration = ?1 AND integration_thread_id = ?2 \
+             RETURNING thread_id",
+        )
+        .bind(integration)
+        .bind(integration_thread_id)
+        .fetch_optional(&self.writer)
+        .await?;
+        thread
+            .as_deref()
+            .map(|text| parse_uuid(text).map(ThreadId::from_uuid))
+            .transpose()
+    }
+
+    async fn thread_set(&self, thread_id: &ThreadId, key: &str, value: &str) -> Result<()> {
+        limits::key(key)?;
+        limits::value("value", value)?;
+        if key == PRIMARY_USER_ID {
+            return self
+                .thread_set_primary_user(thread_id, &value.parse()?)
+                .await;
+        }
+        sqlx::query(
+            "INSERT INTO thread_data (thread_id, key, value) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (thread_id, key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(thread_id.to_string())
+        .bind(key)
+        .bind(value)
+        .execute(&self.writer)
+        .await
+        .map_err(|error| foreign_key_or(error, || Error::UnknownThread(*thread_id)))?;
+        Ok(())
+    }
+
+    async fn thread_get(&self, thread_id: &ThreadId, key: &str) -> Result<Option<String>> {
+        limits::key(key)?;
+        if key == PRIMARY_USER_ID {
+            let user = self.thread_primary_user(thread_id).await?;
+            return Ok(user.map(|user| user.to_string()));
+        }
+        Ok(
+            sqlx::query_scalar("SELECT value FROM thread_data WHERE thread_id = ?1 AND key = ?2")
+                .bind(thread_id.to_string())
+                .bind(key)
+                .fetch_optional(&self.reader)
+                .await?,
+        )
+    }
+
+    async fn thread_set_primary_user(&self, thread_id: &ThreadId, user_id: &UserId) -> Result<()> {
+        let done = sqlx::query("UPDATE threads SET primary_user_id = ?1 WHERE id = ?2")
+            .bind(user_id.to_string())
+            .bind(thread_id.to_string())
+            .execute(&self.writer)
+            .await
+            .map_err(|error| foreign_key_or(error, || Error::UnknownUser(*user_id)))?;
+        if done.rows_affected() == 0 {
+            return Err(Error::UnknownThread(*thread_id));
+        }
+        Ok(())
+    }
+
+    async fn thread_primary_user(&self, thread_id: &ThreadId) -> Result<Option<UserId>> {
+        let user: Option<Option<String>> =
+            sqlx::query_scalar("SELECT primary_user_id FROM threads WHERE id = ?1")
+                .bind(thread_id.to_string())
+                .fetch_optional(&self.reader)
+                .await?;
+        user.flatten()
+            .as_deref()
+            .map(|text| parse_uuid(text).map(UserId::from_uuid))
+            .transpose()
+    }
+
+    async fn delivery_claim(
+        &self,
+        source: &str,
+        source_message_id: &str,
+        lease: Duration,
+    ) -> Result<ClaimOutcome> {
+        limits::delivery(source, source_message_id)?;
+        limits::lease(lease)?;
+        let now = to_millis(SystemTime::now());
+        let lease_until_ms = now.saturating_add(lease_millis(lease));
+        let token = Uuid::new_v4();
+        // One write transaction: the claim and, when it is refused, the reason, agree.
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let attempts: Option<i64> = sqlx::query_scalar(CLAIM)
+            .bind(source)
+            .bind(source_message_id)
+            .bind(token.hyphenated().to_string())
+            .bind(lease_until_ms)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let outcome = match attempts {
+            Some(attempts) => ClaimOutcome::Claimed(DeliveryClaim {
+                source: source.to_owned(),
+                source_message_id: source_message_id.to_owned(),
+                token,
+                attempt: u32::try_from(attempts).unwrap_or(u32::MAX),
+                lease_until: from_millis(lease_until_ms),
+            }),
+            None => sqlx::query_as::<_, DeliveryRow>(SELECT_DELIVERY)
+                .bind(source)
+                .bind(source_message_id)
+                .fetch_one(&mut *tx)
+                .await?
+                .into_delivery(source, source_message_id)?
+                .refusal(),
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn delivery_renew(&self, claim: &mut DeliveryClaim, lease: Duration) -> Result<()> {
+        limits::lease(lease)?;
+        let lease_until_ms = to_millis(SystemTime::now()).saturating_add(lease_millis(lease));
+        self.finish_claim(claim, STATE_CLAIMED, lease_until_ms, None, None)
+            .await?;
+        claim.lease_until = from_millis(lease_until_ms);
+        Ok(())
+    }
+
+    async fn delivery_complete(
+        &self,
+        claim: &DeliveryClaim,
+        target_message_id: &str,
+    ) -> Result<()> {
+        limits::value("target_message_id", target_message_id)?;
+        self.finish_claim(claim, STATE_DELIVERED, 0, Some(target_message_id), None)
+            .await
+    }
+
+    async fn delivery_fail(&self, claim: &DeliveryClaim, reason: &str) -> Result<()> {
+        limits::value("reason", reason)?;
+        self.finish_claim(claim, STATE_FAILED, 0, None, Some(reason))
+            .await
+    }
+
+    async fn delivery_release(&self, claim: &DeliveryClaim) -> Result<()> {
+        self.finish_claim(claim, STATE_CLAIMED, 0, None, None).await
+    }
+
+    async fn delivery_get(
+        &self,
+        source: &str,
+        source_message_id: &str,
+    ) -> Result<Option<Delivery>> {
+        limits::delivery(source, source_message_id)?;
+        let row: Option<DeliveryRow> = sqlx::query_as(SELECT_DELIVERY)
+            .bind(source)
+            .bind(source_message_id)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|row| row.into_delivery(source, source_message_id))
+            .transpose()
+    }
+}

@@ -1,0 +1,189 @@
+//! The [`LinkStore`] trait: the operations of the flow, one method each.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::{ClaimOutcome, Delivery, DeliveryClaim, Result, ThreadId, UserId};
+
+/// The thread data key that holds the thread's primary user.
+///
+/// [`LinkStore::thread_set`] and [`LinkStore::thread_get`] with this key read and write the
+/// same typed value as [`LinkStore::thread_set_primary_user`] and
+/// [`LinkStore::thread_primary_user`], so that Meya's `thread_set: primary_user_id: ...` keeps
+/// its meaning. Its value must be the id of a known user.
+pub const PRIMARY_USER_ID: &str = "primary_user_id";
+
+/// Remembers who is who across integrations, which thread belongs to which ticket and
+/// conversation, and which messages were already delivered.
+///
+/// The vocabulary is Meya's: an *integration* is a string such as `zendesk.support` or
+/// `sunshine_conversations`; an *integration user id* or *integration thread id* is the id an
+/// integration uses (a Zendesk requester id, a SunCo user id, a ticket id).
+///
+/// Two rules hold for user links and thread links alike, enforced by the database itself:
+/// - one outside id points at most at one user (thread): linking it again re-points it;
+/// - one user (thread) has at most one id per integration: linking a new one replaces the old.
+///
+/// So a thread has one SunCo user id and one current ticket; linking a new ticket to the thread
+/// unlinks the previous ticket.
+///
+/// Every argument is checked before anything is stored: an empty integration or id, one longer
+/// than the limits in [`limits`](crate::limits), or one holding a NUL byte is an
+/// [`Error::InvalidInput`](crate::Error::InvalidInput).
+///
+/// The trait is object safe: services hold an `Arc<dyn LinkStore>`.
+///
+/// ```
+/// # async fn demo() -> meya_links::Result<()> {
+/// use std::sync::Arc;
+/// use meya_links::{LinkStore, MemoryStore};
+///
+/// let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+/// let user = store.user_identify("sunshine_conversations", "5963c0d619a30a2e00de36b8").await?;
+/// store.user_link("zendesk.support", "35436", &user).await?;
+/// assert_eq!(store.user_try_lookup("zendesk.support", "35436").await?, Some(user));
+/// assert_eq!(
+///     store.user_try_reverse_lookup(&user, "sunshine_conversations").await?.as_deref(),
+///     Some("5963c0d619a30a2e00de36b8"),
+/// );
+/// # Ok(()) }
+/// ```
+#[async_trait]
+pub trait LinkStore: fmt::Debug + Send + Sync + 'static {
+    /// The user an integration's user id is linked to, if any.
+    async fn user_try_lookup(
+        &self,
+        integration: &str,
+        integration_user_id: &str,
+    ) -> Result<Option<UserId>>;
+
+    /// The id a user has in an integration, if any.
+    async fn user_try_reverse_lookup(
+        &self,
+        user_id: &UserId,
+        integration: &str,
+    ) -> Result<Option<String>>;
+
+    /// The user linked to an integration's user id, created and linked if there is none.
+    ///
+    /// Atomic: callers racing on the same id (tasks, or processes sharing one database) all
+    /// get the same user.
+    async fn user_identify(&self, integration: &str, integration_user_id: &str) -> Result<UserId>;
+
+    /// Links an integration's user id to a known user, re-pointing the id if it was linked
+    /// elsewhere and replacing the user's previous id in that integration.
+    ///
+    /// # Errors
+    /// [`Error::UnknownUser`](crate::Error::UnknownUser) when the store never created the user.
+    async fn user_link(
+        &self,
+        integration: &str,
+        integration_user_id: &str,
+        user_id: &UserId,
+    ) -> Result<()>;
+
+    /// The thread an integration's thread id is linked to, if any.
+    async fn thread_try_lookup(
+        &self,
+        integration: &str,
+        integration_thread_id: &str,
+    ) -> Result<Option<ThreadId>>;
+
+    /// The id a thread has in an integration, if any.
+    async fn thread_try_reverse_lookup(
+        &self,
+        thread_id: &ThreadId,
+        integration: &str,
+    ) -> Result<Option<String>>;
+
+    /// A new thread with no links and no data.
+    async fn thread_create(&self) -> Result<ThreadId>;
+
+    /// Links an integration's thread id to a known thread, re-pointing the id if it was linked
+    /// elsewhere and replacing the thread's previous id in that integration.
+    ///
+    /// # Errors
+    /// [`Error::UnknownThread`](crate::Error::UnknownThread) when the store never created the
+    /// thread.
+    async fn thread_link(
+        &self,
+        integration: &str,
+        integration_thread_id: &str,
+        thread_id: &ThreadId,
+    ) -> Result<()>;
+
+    /// Removes an integration's thread id link; answers the thread it pointed at, or `None`
+    /// when it was not linked. The thread and its other links stay.
+    async fn thread_unlink(
+        &self,
+        integration: &str,
+        integration_thread_id: &str,
+    ) -> Result<Option<ThreadId>>;
+
+    /// Stores a small string value on a thread, replacing any earlier value of that key.
+    /// [`PRIMARY_USER_ID`] is the typed primary user (its value must be a known user's id).
+    ///
+    /// # Errors
+    /// [`Error::UnknownThread`](crate::Error::UnknownThread), or for [`PRIMARY_USER_ID`]
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) /
+    /// [`Error::UnknownUser`](crate::Error::UnknownUser).
+    async fn thread_set(&self, thread_id: &ThreadId, key: &str, value: &str) -> Result<()>;
+
+    /// A thread's value for a key; `None` when unset or when the thread does not exist.
+    async fn thread_get(&self, thread_id: &ThreadId, key: &str) -> Result<Option<String>>;
+
+    /// Sets the thread's primary user: the person the conversation is with.
+    ///
+    /// # Errors
+    /// [`Error::UnknownThread`](crate::Error::UnknownThread),
+    /// [`Error::UnknownUser`](crate::Error::UnknownUser).
+    async fn thread_set_primary_user(&self, thread_id: &ThreadId, user_id: &UserId) -> Result<()>;
+
+    /// The thread's primary user, if set.
+    async fn thread_primary_user(&self, thread_id: &ThreadId) -> Result<Option<UserId>>;
+
+    /// Tries to take the delivery of one message for `lease`.
+    ///
+    /// Exactly one of any number of concurrent callers gets
+    /// [`ClaimOutcome::Claimed`]; the others learn why not. A claim whose lease has run out
+    /// (its worker crashed) is taken over by the next caller, with its attempt count raised.
+    async fn delivery_claim(
+        &self,
+        source: &str,
+        source_message_id: &str,
+        lease: Duration,
+    ) -> Result<ClaimOutcome>;
+
+    /// Extends a live claim's lease to `lease` from now, for long deliveries.
+    ///
+    /// # Errors
+    /// [`Error::ClaimLost`](crate::Error::ClaimLost) when the claim was taken over or ended.
+    async fn delivery_renew(&self, claim: &mut DeliveryClaim, lease: Duration) -> Result<()>;
+
+    /// Records the delivery as done, with the id the message got at its target (may be empty
+    /// when nothing needed sending).
+    ///
+    /// # Errors
+    /// [`Error::ClaimLost`](crate::Error::ClaimLost) when the claim was taken over or ended.
+    async fn delivery_complete(&self, claim: &DeliveryClaim, target_message_id: &str)
+    -> Result<()>;
+
+    /// Records the delivery as failed for good: no later claim will be granted.
+    ///
+    /// # Errors
+    /// [`Error::ClaimLost`](crate::Error::ClaimLost) when the claim was taken over or ended.
+    async fn delivery_fail(&self, claim: &DeliveryClaim, reason: &str) -> Result<()>;
+
+    /// Gives a claim back unfinished (a transient failure) so that the next claim is granted
+    /// at once instead of after the lease.
+    ///
+    /// # Errors
+    /// [`Error::ClaimLost`](crate::Error::ClaimLost) when the claim was taken over or ended.
+    async fn delivery_release(&self, claim: &DeliveryClaim) -> Result<()>;
+
+    /// What the store knows of a delivery, if anything.
+    async fn delivery_get(&self, source: &str, source_message_id: &str)
+    -> Result<Option<Delivery>>;
+}

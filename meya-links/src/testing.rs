@@ -1,0 +1,978 @@
+//! The conformance suite: one set of cases every [`LinkStore`] backend must pass.
+//!
+//! A backend runs the whole suite with one line, [`link_store_conformance!`](crate::link_store_conformance),
+//! given a [`StoreSite`]: a place where one test's data lives, on which the suite can open
+//! several independent handles (as several processes would).
+//!
+//! ```ignore
+//! // tests/conformance.rs of a backend crate
+//! mod my_backend {
+//!     meya_links::link_store_conformance!(Some(MySite::new().await));
+//! }
+//! ```
+//!
+//! The sites of this crate's own backends are here too, so that crates built on the store
+//! (the bridge) can run their tests on real engines: [`MemorySite`], [`SqliteSite`] and
+//! [`PostgresSite`].
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::{LinkStore, MemoryStore};
+
+/// Where one test's data lives; opens handles on it.
+#[async_trait]
+pub trait StoreSite: Send + Sync {
+    /// A new handle on this site's data. For database backends each call opens a new pool,
+    /// so that two handles race like two processes.
+    async fn open(&self) -> Arc<dyn LinkStore>;
+
+    /// Removes what the site created (a schema, a file). Called after each passing case.
+    async fn cleanup(&self) {}
+}
+
+/// A [`MemoryStore`] site: every handle is a clone sharing the same data.
+#[derive(Debug, Default)]
+pub struct MemorySite {
+    store: MemoryStore,
+}
+
+impl MemorySite {
+    /// A site with an empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait]
+impl StoreSite for MemorySite {
+    async fn open(&self) -> Arc<dyn LinkStore> {
+        Arc::new(self.store.clone())
+    }
+}
+
+/// A [`SqliteStore`](crate::SqliteStore) site: a database file in a temporary directory that
+/// is removed when the site is dropped.
+#[cfg(feature = "sqlite")]
+#[derive(Debug)]
+pub struct SqliteSite {
+    dir: tempfile::TempDir,
+}
+
+#[cfg(feature = "sqlite")]
+impl SqliteSite {
+    /// A site in a new temporary directory.
+    ///
+    /// # Panics
+    /// When no temporary directory can be created: this is test code.
+    #[allow(clippy::expect_used)]
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        Self { dir }
+    }
+
+    /// The database file's path.
+    pub fn path(&self) -> std::path::PathBuf {
+        self.dir.path().join("links.db")
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl Default for SqliteSite {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(feature = "sqlite")]
+#[async_trait]
+impl StoreSite for SqliteSite {
+    #[allow(clippy::expect_used)]
+    async fn open(&self) -> Arc<dyn LinkStore> {
+        let store = crate::SqliteStore::open(self.path())
+            .await
+            .expect("open the SQLite store");
+        Arc::new(store)
+    }
+}
+
+/// A [`PostgresStore`](crate::PostgresStore) site: a schema of its own in the database named
+/// by `TEST_POSTGRES_URL`, so that concurrent tests never see each other's rows.
+#[cfg(feature = "postgres")]
+#[derive(Debug)]
+pub struct PostgresSite {
+    admin: sqlx::PgPool,
+    options: sqlx::postgres::PgConnectOptions,
+    schema: String,
+}
+
+#[cfg(feature = "postgres")]
+impl PostgresSite {
+    /// A site in a new schema of the database at `TEST_POSTGRES_URL`.
+    ///
+    /// Without that variable the test is skipped with a loud message (`None`), except when
+    /// `CI=true`: CI must never pass without PostgreSQL, so there it panics.
+    ///
+    /// # Panics
+    /// When the database cannot be reached, or as above.
+    #[allow(clippy::expect_used, clippy::panic)]
+    pub async fn from_env() -> Option<Self> {
+        let Ok(url) = std::env::var("TEST_POSTGRES_URL") else {
+            if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+                panic!("TEST_POSTGRES_URL is not set, and CI=true: PostgreSQL tests must run");
+            }
+            eprintln!(
+                "\n*** SKIPPED: PostgreSQL test, TEST_POSTGRES_URL is not set \
+                 (e.g. TEST_POSTGRES_URL=postgres://postgres@127.0.0.1/test) ***\n"
+            );
+            return None;
+        };
+        let options: sqlx::postgres::PgConnectOptions = url
+            .parse()
+            .expect("TEST_POSTGRES_URL is a valid PostgreSQL URL");
+        let admin = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .expect("connect to TEST_POSTGRES_URL");
+        let schema = format!("links_test_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .expect("create a test schema");
+        let options = options.options([("search_path", schema.as_str())]);
+        Some(Self {
+            admin,
+            options,
+            schema,
+        })
+    }
+
+    /// Connection options whose `search_path` is this site's schema.
+    pub fn connect_options(&self) -> &sqlx::postgres::PgConnectOptions {
+        &self.options
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[async_trait]
+impl StoreSite for PostgresSite {
+    #[allow(clippy::expect_used)]
+    async fn open(&self) -> Arc<dyn LinkStore> {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(self.options.clone())
+            .await
+            .expect("connect to the test schema");
+        let store = crate::PostgresStore::from_pool(pool)
+            .await
+            .expect("migrate the test schema");
+        Arc::new(store)
+    }
+
+    async fn cleanup(&self) {
+        let dropped = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema))
+            .execute(&self.admin)
+            .await;
+        if let Err(error) = dropped {
+            eprintln!("could not drop test schema {}: {error}", self.schema);
+        }
+    }
+}
+
+/// Runs every conformance case as its own `#[tokio::test]`.
+///
+/// The argument is an expression (it may `.await`) giving `Option<impl StoreSite>`, evaluated
+/// afresh for each case; `None` skips the case (the site says why). The calling crate needs
+/// `tokio` with the `macros` and `rt-multi-thread` features among its dev-dependencies.
+///
+/// ```ignore
+/// mod memory {
+///     meya_links::link_store_conformance!(Some(meya_links::testing::MemorySite::new()));
+/// }
+/// ```
+#[macro_export]
+macro_rules! link_store_conformance {
+    ($site:expr) => {
+        $crate::link_store_conformance!(@cases $site;
+            lookups_on_an_empty_store_find_nothing,
+            user_identify_gets_or_creates,
+            user_link_links_and_relinks,
+            user_link_to_an_unknown_user_is_refused,
+            thread_links_follow_both_rules,
+            thread_unlink_removes_only_that_link,
+            thread_link_to_an_unknown_thread_is_refused,
+            thread_data_is_per_thread_and_key,
+            primary_user_is_typed,
+            invalid_input_is_refused_and_stores_nothing,
+            a_second_handle_sees_every_write,
+            user_identify_race_gives_one_user,
+            user_identify_race_on_many_ids,
+            user_link_race_keeps_both_rules,
+            delivery_lifecycle_delivers_once,
+            delivery_fail_is_final,
+            delivery_release_allows_an_immediate_retry,
+            delivery_expired_lease_is_taken_over,
+            delivery_renew_keeps_the_claim,
+            delivery_claim_race_has_one_winner,
+            delivery_invalid_input_is_refused,
+        );
+    };
+    (@cases $site:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let Some(site) = $site else { return };
+                $crate::testing::cases::$case(&site).await;
+                $crate::testing::StoreSite::cleanup(&site).await;
+            }
+        )*
+    };
+}
+
+/// The cases, each a plain async function over a [`StoreSite`].
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+pub mod cases {
+    use super::*;
+    use crate::{ClaimOutcome, DeliveryState, Error, PRIMARY_USER_ID, ThreadId, UserId};
+
+    const ZD: &str = crate::ZENDESK_SUPPORT;
+    const SC: &str = crate::SUNSHINE_CONVERSATIONS;
+    const LEASE: Duration = Duration::from_secs(30);
+
+    fn claimed(outcome: ClaimOutcome) -> crate::DeliveryClaim {
+        match outcome {
+            ClaimOutcome::Claimed(claim) => claim,
+            other => panic!("expected a claim, got {other:?}"),
+        }
+    }
+
+    pub async fn lookups_on_an_empty_store_find_nothing(site: &dyn StoreSite) {
+        let store = site.open().await;
+        assert_eq!(store.user_try_lookup(ZD, "1").await.unwrap(), None);
+        assert_eq!(
+            store
+                .user_try_reverse_lookup(&UserId::new(), SC)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(store.thread_try_lookup(ZD, "1").await.unwrap(), None);
+        assert_eq!(
+            store
+                .thread_try_reverse_lookup(&ThreadId::new(), ZD)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(store.thread_unlink(ZD, "1").await.unwrap(), None);
+        assert_eq!(store.thread_get(&ThreadId::new(), "k").await.unwrap(), None);
+        assert_eq!(
+            store.thread_primary_user(&ThreadId::new()).await.unwrap(),
+            None
+        );
+        assert_eq!(store.delivery_get(ZD, "1").await.unwrap(), None);
+    }
+
+    pub async fn user_identify_gets_or_creates(site: &dyn StoreSite) {
+        let store = site.open().await;
+        let alice = store.user_identify(SC, "sc-alice").await.unwrap();
+        assert_eq!(store.user_identify(SC, "sc-alice").await.unwrap(), alice);
+        let bob = store.user_identify(SC, "sc-bob").await.unwrap();
+        assert_ne!(alice, bob);
+        // Integrations are separate namespaces.
+        let other = store.user_identify(ZD, "sc-alice").await.unwrap();
+        assert_ne!(other, alice);
+        assert_eq!(
+            store.user_try_lookup(SC, "sc-alice").await.unwrap(),
+            Some(alice)
+        );
+        assert_eq!(
+            store
+                .user_try_reverse_lookup(&alice, SC)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("sc-alice")
+        );
+        assert_eq!(
+            store.user_try_reverse_lookup(&alice, ZD).await.unwrap(),
+            None
+        );
+        // Outside ids are compared exactly: case and spaces matter.
+        assert_eq!(store.user_try_lookup(SC, "SC-ALICE").await.unwrap(), None);
+        assert_eq!(store.user_try_lookup(SC, "sc-alice ").await.unwrap(), None);
+        // Unusual but valid ids round-trip.
+        let email = "jane.doe+vip@example.com";
+        let jane = store.user_identify(ZD, email).await.unwrap();
+        assert_eq!(
+            store
+                .user_try_reverse_lookup(&jane, ZD)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(email)
+        );
+        let unicode = "ユーザー'; DROP TABLE users; --";
+        let odd = store.user_identify(ZD, unicode).await.unwrap();
+        assert_eq!(store.user_try_lookup(ZD, unicode).await.unwrap(), Some(odd));
+    }
+
+    pub async fn user_link_links_and_relinks(site: &dyn StoreSite) {
+        let store = site.open().await;
+        let alice = store.user_identify(SC, "sc-alice").await.unwrap();
+        store.user_link(ZD, "101", &alice).await.unwrap();
+        assert_eq!(store.user_try_lookup(ZD, "101").await.unwrap(), Some(alice));
+        assert_eq!(
+            store
+                .user_try_reverse_lookup(&alice, ZD)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("101")
+        );
+        // Linking the same pair again changes nothing.
+        store.user_link(ZD, "101", &alice).await.unwrap();
+        assert_eq!(store.user_try_lookup(ZD, "101").await.unwrap(), Some(alice));
+
+        // Rule 2: a user has one id per integration; a new one replaces the old.
+        store.user_link(ZD, "102", &alice).await.unwrap();
+        assert_eq!(store.user_try_lookup(ZD, "101").await.unwrap(), None);
+        assert_eq!(store.user_try_lookup(ZD, "102").await.unwrap(), Some(alice));
+        assert_eq!(
+            store
+                .user_try_reverse_lookup(&alice, ZD)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("102")
+        );
+
+        // Rule 1: an outside id points at one user; linking it again re-points it.
+        let bob = store.user_identify(SC, "sc-bob").await.unwrap();
+        store.user_link(ZD, "102", &bob).await.unwrap();
+        assert_eq!(store.user_try_lookup(ZD, "102").await.unwrap(), Some(bob));
+        assert_eq!(
+            store.user_try_reverse_lookup(&alice, ZD).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            store
+                .user_try_reverse_lookup(&bob, ZD)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("102")
+        );
+        // The users' other links are untouched.
+        assert_eq!(
+            store.user_try_lookup(SC, "sc-alice").await.unwrap(),
+            Some(alice)
+        );
+        assert_eq!(
+            store.user_try_lookup(SC, "sc-bob").await.unwrap(),
+            Some(bob)
+        );
+    }
+
+    pub async fn user_link_to_an_unknown_user_is_refused(site: &dyn StoreSite) {
+        let store = site.open().await;
+        let stranger = UserId::new();
+        let error = store.user_link(ZD, "101", &stranger).await.unwrap_err();
+        assert!(
+            matches!(error, Error::UnknownUser(id) if id == stranger),
+            "{error:?}"
+        );
+        assert_eq!(store.user_try_lookup(ZD, "101").await.unwrap(), None);
+        // A failed link leaves an existing link alone.
+        let alice = store.user_identify(SC, "sc-alice").await.unwrap();
+        store.user_link(ZD, "101", &alice).await.unwrap();
+        assert!(store.user_link(ZD, "101", &stranger).await.is_err());
+        assert_eq!(store.user_try_lookup(ZD, "101").await.unwrap(), Some(alice));
+    }
+
+    pub async fn thread_links_follow_both_rules(site: &dyn StoreSite) {
+        let store = site.open().await;
+        let thread = store.thread_create().await.unwrap();
+        let other = store.thread_create().await.unwrap();
+        assert_ne!(thread, other);
+        store.thread_link(SC, "sc-alice", &thread).await.unwrap();
+        store.thread_link(ZD, "4001", &thread).await.unwrap();
+        assert_eq!(
+            store.thread_try_lookup(SC, "sc-alice").await.unwrap(),
+            Some(thread)
+        );
+        assert_eq!(
+            store.thread_try_lookup(ZD, "4001").await.unwrap(),
+            Some(thread)
+        );
+        assert_eq!(
+            store
+                .thread_try_reverse_lookup(&thread, ZD)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("4001")
+        );
+
+        // A new ticket on the thread unlinks the previous ticket.
+        store.thread_link(ZD, "4002", &thread).await.unwrap();
+        assert_eq!(store.thread_try_lookup(ZD, "4001").await.unwrap(), None);
+        assert_eq!(
+            store.thread_try_lookup(ZD, "4002").await.unwrap(),
+            Some(thread)
+        );
+        assert_eq!(
+            store
+                .thread_try_reverse_lookup(&thread, ZD)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("4002")
+        );
+
+        // A ticket moved to another thread leaves the first.
+        store.thread_link(ZD, "4002", &other).await.unwrap();
+        assert_eq!(
+            store.thread_try_lookup(ZD, "4002").await.unwrap(),
+            Some(other)
+        );
+        assert_eq!(
+            store.thread_try_reverse_lookup(&thread, ZD).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            store
+                .thread_try_reverse_lookup(&thread, SC)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("sc-alice")
+        );
+    }
+
+    pub async fn thread_unlink_removes_only_that_link(site: &dyn StoreSite) {
+        let store = site.open().await;
+        let thread = store.thread_create().await.unwrap();
+        store.thread_link(SC, "sc-alice", &thread).await.unwrap();
+        store.thread_link(ZD, "4001", &thread).await.unwrap();
+        store
+            .thread_set(&thread, "conversation_id", "conv-1")
+            .await
+            .unwrap();
+
+        assert_eq!(store.thread_unlink(ZD, "4001").await.unwrap(), Some(thread));
+        assert_eq!(store.thread_unlink(ZD, "4001").await.unwrap(), None);
+        assert_eq!(store.thread_try_lookup(ZD, "4001").await.unwrap(), None);
+        assert_eq!(
+            store.thread_try_reverse_lookup(&thread, ZD).await.unwrap(),
+            None
+        );
+        // The thread, its other links and its data stay.
+        assert_eq!(
+            store.thread_try_lookup(SC, "sc-alice").await.unwrap(),
+            Some(thread)
+        );
+        assert_eq!(
+            store
+                .thread_get(&thread, "conversation_id")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("conv-1")
+        );
+        // And it can be linked to a new ticket.
+        store.thread_link(ZD, "4002", &thread).await.unwrap();
+        assert_eq!(
+            store.thread_try_lookup(ZD, "4002").await.unwrap(),
+            Some(thread)
+        );
+    }
+
+    pub async fn thread_link_to_an_unknown_thread_is_refused(site: &dyn StoreSite) {
+        let store = site.open().await;
+        let stranger = ThreadId::new();
+        let error = store.thread_link(ZD, "4001", &stranger).await.unwrap_err();
+        assert!(
+            matches!(error, Error::UnknownThread(id) if id == stranger),
+            "{error:?}"
+        );
+        assert_eq!(store.thread_try_lookup(ZD, "4001").await.unwrap(), None);
+    }
+
+    pub async fn thread_data_is_per_thread_and_key(site: &dyn StoreSite) {
+        let store = site.open().await;
+        let one = store.thread_create().await.unwrap();
+        let two = store.thread_create().await.unwrap();
+        store
+            .thread_set(&one, "conversation_id", "conv-1")
+            .await
+            .unwrap();
+        store.thread_set(&one, "mode", "agent").await.unwrap();
+        store
+            .thread_set(&two, "conversation_id", "conv-2")
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .thread_get(&one, "conversation_id")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("conv-1")
+        );
+        assert_eq!(
+            store
+                .thread_get(&two, "conversation_id")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("conv-2")
+        );
+        assert_eq!(store.thread_get(&two, "mode").await.unwrap(), None);
+        // Overwrite, and the empty string is a value, not an absence.
+        store.thread_set(&one, "mode", "").await.unwrap();
+        assert_eq!(
+            store.thread_get(&one, "mode").await.unwrap().as_deref(),
+            Some("")
+        );
+        let long = "v".repeat(crate::limits::MAX_VALUE_LEN);
+        store.thread_set(&one, "long", &long).await.unwrap();
+        assert_eq!(store.thread_get(&one, "long").await.unwrap(), Some(long));
+
+        let stranger = ThreadId::new();
+        let error = store
+            .thread_set(&stranger, "mode", "agent")
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::UnknownThread(_)), "{error:?}");
+        assert_eq!(store.thread_get(&stranger, "mode").await.unwrap(), None);
+    }
+
+    pub async fn primary_user_is_typed(site: &dyn StoreSite) {
+        let store = site.open().await;
+        let thread = store.thread_create().await.unwrap();
+        let alice = store.user_identify(SC, "sc-alice").await.unwrap();
+        let bob = store.user_identify(SC, "sc-bob").await.unwrap();
+        assert_eq!(store.thread_primary_user(&thread).await.unwrap(), None);
+        assert_eq!(
+            store.thread_get(&thread, PRIMARY_USER_ID).await.unwrap(),
+            None
+        );
+
+        store
+            .thread_set_primary_user(&thread, &alice)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.thread_primary_user(&thread).await.unwrap(),
+            Some(alice)
+        );
+        assert_eq!(
+            store.thread_get(&thread, PRIMARY_USER_ID).await.unwrap(),
+            Some(alice.to_string())
+        );
+        // Meya's `thread_set: primary_user_id: ...` is the same typed value.
+        store
+            .thread_set(&thread, PRIMARY_USER_ID, &bob.to_string())
+            .await
+            .unwrap();
+        assert_eq!(store.thread_primary_user(&thread).await.unwrap(), Some(bob));
+
+        let error = store
+            .thread_set(&thread, PRIMARY_USER_ID, "not-a-user")
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::InvalidInput { .. }), "{error:?}");
+        let stranger = UserId::new();
+        let error = store
+            .thread_set_primary_user(&thread, &stranger)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::UnknownUser(id) if id == stranger),
+            "{error:?}"
+        );
+        let error = store
+            .thread_set_primary_user(&ThreadId::new(), &alice)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::UnknownThread(_)), "{error:?}");
+        // Refusals changed nothing.
+        assert_eq!(store.thread_primary_user(&thread).await.unwrap(), Some(bob));
+    }
+
+    pub async fn invalid_input_is_refused_and_stores_nothing(site: &dyn StoreSite) {
+        let store = site.open().await;
+        let thread = store.thread_create().await.unwrap();
+        let alice = store.user_identify(SC, "sc-alice").await.unwrap();
+        let too_long = "x".repeat(crate::limits::MAX_ID_LEN + 1);
+        let bad_ids = ["", "nul\0byte", too_long.as_str()];
+        for bad in bad_ids {
+            let invalid = |result: Result<(), Error>| {
+                assert!(
+                    matches!(result, Err(Error::InvalidInput { .. })),
+                    "{bad:?}: {result:?}"
+                );
+            };
+            invalid(store.user_identify(SC, bad).await.map(drop));
+            invalid(store.user_identify(bad, "sc-bob").await.map(drop));
+            invalid(store.user_link(ZD, bad, &alice).await);
+            invalid(store.user_link(bad, "101", &alice).await);
+            invalid(store.user_try_lookup(bad, "101").await.map(drop));
+            invalid(store.user_try_lookup(ZD, bad).await.map(drop));
+            invalid(store.user_try_reverse_lookup(&alice, bad).await.map(drop));
+            invalid(store.thread_link(ZD, bad, &thread).await);
+            invalid(store.thread_link(bad, "4001", &thread).await);
+            invalid(store.thread_try_lookup(ZD, bad).await.map(drop));
+            invalid(
+                store
+                    .thread_try_reverse_lookup(&thread, bad)
+                    .await
+                    .map(drop),
+            );
+            invalid(store.thread_unlink(ZD, bad).await.map(drop));
+            invalid(store.thread_set(&thread, bad, "v").await);
+            invalid(store.thread_get(&thread, bad).await.map(drop));
+        }
+        let huge = "v".repeat(crate::limits::MAX_VALUE_LEN + 1);
+        assert!(matches!(
+            store.thread_set(&thread, "k", &huge).await,
+            Err(Error::InvalidInput { field: "value", .. })
+        ));
+        assert!(matches!(
+            store.thread_set(&thread, "k", "nul\0").await,
+            Err(Error::InvalidInput { field: "value", .. })
+        ));
+        // Nothing above left a trace.
+        assert_eq!(
+            store.user_try_reverse_lookup(&alice, ZD).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            store.thread_try_reverse_lookup(&thread, ZD).await.unwrap(),
+            None
+        );
+        assert_eq!(store.thread_get(&thread, "k").await.unwrap(), None);
+        assert_eq!(store.user_try_lookup(SC, "sc-bob").await.unwrap(), None);
+    }
+
+    pub async fn a_second_handle_sees_every_write(site: &dyn StoreSite) {
+        let first = site.open().await;
+        let alice = first.user_identify(SC, "sc-alice").await.unwrap();
+        first.user_link(ZD, "101", &alice).await.unwrap();
+        let thread = first.thread_create().await.unwrap();
+        first.thread_link(ZD, "4001", &thread).await.unwrap();
+        first
+            .thread_set(&thread, "conversation_id", "conv-1")
+            .await
+            .unwrap();
+        first
+            .thread_set_primary_user(&thread, &alice)
+            .await
+            .unwrap();
+        let claim = claimed(first.delivery_claim(ZD, "c-1", LEASE).await.unwrap());
+        first.delivery_complete(&claim, "m-1").await.unwrap();
+
+        let second = site.open().await;
+        assert_eq!(second.user_identify(SC, "sc-alice").await.unwrap(), alice);
+        assert_eq!(
+            second.user_try_lookup(ZD, "101").await.unwrap(),
+            Some(alice)
+        );
+        assert_eq!(
+            second.thread_try_lookup(ZD, "4001").await.unwrap(),
+            Some(thread)
+        );
+        assert_eq!(
+            second
+                .thread_get(&thread, "conversation_id")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("conv-1")
+        );
+        assert_eq!(
+            second.thread_primary_user(&thread).await.unwrap(),
+            Some(alice)
+        );
+        assert_eq!(
+            second.delivery_claim(ZD, "c-1", LEASE).await.unwrap(),
+            ClaimOutcome::Delivered {
+                target_message_id: "m-1".into()
+            }
+        );
+    }
+
+    /// 32 tasks, half on each of two handles, identify the same id at once.
+    pub async fn user_identify_race_gives_one_user(site: &dyn StoreSite) {
+        let handles = [site.open().await, site.open().await];
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..32 {
+            let store = Arc::clone(&handles[n % 2]);
+            tasks.spawn(async move { store.user_identify(SC, "sc-contended").await });
+        }
+        let mut users = HashSet::new();
+        while let Some(joined) = tasks.join_next().await {
+            users.insert(joined.unwrap().unwrap());
+        }
+        assert_eq!(users.len(), 1, "racing identifies made {users:?}");
+        let user = users.into_iter().next().unwrap();
+        assert_eq!(
+            handles[0]
+                .user_try_lookup(SC, "sc-contended")
+                .await
+                .unwrap(),
+            Some(user)
+        );
+    }
+
+    /// 32 tasks identify 8 ids, 4 tasks per id, at once.
+    pub async fn user_identify_race_on_many_ids(site: &dyn StoreSite) {
+        let handles = [site.open().await, site.open().await];
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..32 {
+            let store = Arc::clone(&handles[n % 2]);
+            let id = format!("sc-{}", n % 8);
+            tasks.spawn(async move {
+                let user = store.user_identify(SC, &id).await;
+                (id, user)
+            });
+        }
+        let mut by_id = std::collections::HashMap::new();
+        while let Some(joined) = tasks.join_next().await {
+            let (id, user) = joined.unwrap();
+            let user = user.unwrap();
+            let first = *by_id.entry(id.clone()).or_insert(user);
+            assert_eq!(first, user, "{id} got two users");
+        }
+        let distinct: HashSet<_> = by_id.values().collect();
+        assert_eq!(by_id.len(), 8);
+        assert_eq!(distinct.len(), 8);
+    }
+
+    /// Racing links of several ids to one user leave exactly one of them linked, in both
+    /// directions.
+    pub async fn user_link_race_keeps_both_rules(site: &dyn StoreSite) {
+        let handles = [site.open().await, site.open().await];
+        let alice = handles[0].user_identify(SC, "sc-alice").await.unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..16 {
+            let store = Arc::clone(&handles[n % 2]);
+            tasks.spawn(async move { store.user_link(ZD, &format!("z-{n}"), &alice).await });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            joined.unwrap().unwrap();
+        }
+        let linked = handles[1]
+            .user_try_reverse_lookup(&alice, ZD)
+            .await
+            .unwrap()
+            .expect("one id stays linked");
+        let mut found = 0;
+        for n in 0..16 {
+            let id = format!("z-{n}");
+            match handles[0].user_try_lookup(ZD, &id).await.unwrap() {
+                Some(user) => {
+                    assert_eq!(user, alice);
+                    assert_eq!(id, linked);
+                    found += 1;
+                }
+                None => assert_ne!(id, linked),
+            }
+        }
+        assert_eq!(found, 1);
+    }
+
+    pub async fn delivery_lifecycle_delivers_once(site: &dyn StoreSite) {
+        let store = site.open().await;
+        let claim = claimed(store.delivery_claim(ZD, "c-1", LEASE).await.unwrap());
+        assert_eq!(claim.source(), ZD);
+        assert_eq!(claim.source_message_id(), "c-1");
+        assert_eq!(claim.attempt(), 1);
+        assert!(claim.lease_until() > std::time::SystemTime::now());
+        match store.delivery_claim(ZD, "c-1", LEASE).await.unwrap() {
+            ClaimOutcome::InProgress { lease_until } => {
+                assert!(lease_until > std::time::SystemTime::now())
+            }
+            other => panic!("a second claim must wait, got {other:?}"),
+        }
+        let delivery = store.delivery_get(ZD, "c-1").await.unwrap().unwrap();
+        assert!(matches!(delivery.state, DeliveryState::Claimed { .. }));
+        assert_eq!(delivery.attempts, 1);
+
+        store.delivery_complete(&claim, "m-1").await.unwrap();
+        let delivery = store.delivery_get(ZD, "c-1").await.unwrap().unwrap();
+        assert_eq!(
+            delivery.state,
+            DeliveryState::Delivered {
+                target_message_id: "m-1".into()
+            }
+        );
+        assert_eq!(
+            store.delivery_claim(ZD, "c-1", LEASE).await.unwrap(),
+            ClaimOutcome::Delivered {
+                target_message_id: "m-1".into()
+            }
+        );
+        // A finished claim cannot be finished again, nor renewed.
+        let error = store.delivery_complete(&claim, "m-2").await.unwrap_err();
+        assert!(matches!(error, Error::ClaimLost { .. }), "{error:?}");
+        let mut stale = claim.clone();
+        assert!(matches!(
+            store.delivery_renew(&mut stale, LEASE).await,
+            Err(Error::ClaimLost { .. })
+        ));
+        assert!(matches!(
+            store.delivery_fail(&claim, "x").await,
+            Err(Error::ClaimLost { .. })
+        ));
+        // Sources are separate namespaces.
+        assert!(matches!(
+            store.delivery_claim(SC, "c-1", LEASE).await.unwrap(),
+            ClaimOutcome::Claimed(_)
+        ));
+    }
+
+    pub async fn delivery_fail_is_final(site: &dyn StoreSite) {
+        let store = site.open().await;
+        let claim = claimed(store.delivery_claim(ZD, "c-1", LEASE).await.unwrap());
+        store
+            .delivery_fail(&claim, "attachment too large")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.delivery_claim(ZD, "c-1", LEASE).await.unwrap(),
+            ClaimOutcome::Failed {
+                reason: "attachment too large".into()
+            }
+        );
+        let delivery = store.delivery_get(ZD, "c-1").await.unwrap().unwrap();
+        assert_eq!(
+            delivery.state,
+            DeliveryState::Failed {
+                reason: "attachment too large".into()
+            }
+        );
+    }
+
+    pub async fn delivery_release_allows_an_immediate_retry(site: &dyn StoreSite) {
+        let store = site.open().await;
+        let first = claimed(store.delivery_claim(ZD, "c-1", LEASE).await.unwrap());
+        store.delivery_release(&first).await.unwrap();
+        let second = claimed(store.delivery_claim(ZD, "c-1", LEASE).await.unwrap());
+        assert_eq!(second.attempt(), 2);
+        assert!(matches!(
+            store.delivery_complete(&first, "m-1").await,
+            Err(Error::ClaimLost { .. })
+        ));
+        store.delivery_complete(&second, "m-2").await.unwrap();
+        assert_eq!(
+            store.delivery_claim(ZD, "c-1", LEASE).await.unwrap(),
+            ClaimOutcome::Delivered {
+                target_message_id: "m-2".into()
+            }
+        );
+    }
+
+    /// A crashed worker's claim expires and another handle takes it over.
+    pub async fn delivery_expired_lease_is_taken_over(site: &dyn StoreSite) {
+        let crashed = site.open().await;
+        let survivor = site.open().await;
+        let stale = claimed(
+            crashed
+                .delivery_claim(ZD, "c-1", Duration::from_millis(50))
+                .await
+                .unwrap(),
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let fresh = claimed(survivor.delivery_claim(ZD, "c-1", LEASE).await.unwrap());
+        assert_eq!(fresh.attempt(), 2);
+        // The crashed worker, back, cannot record its stale outcome.
+        assert!(matches!(
+            crashed.delivery_complete(&stale, "m-stale").await,
+            Err(Error::ClaimLost { .. })
+        ));
+        survivor.delivery_complete(&fresh, "m-1").await.unwrap();
+        assert_eq!(
+            crashed
+                .delivery_get(ZD, "c-1")
+                .await
+                .unwrap()
+                .unwrap()
+                .state,
+            DeliveryState::Delivered {
+                target_message_id: "m-1".into()
+            }
+        );
+    }
+
+    pub async fn delivery_renew_keeps_the_claim(site: &dyn StoreSite) {
+        let store = site.open().await;
+        let mut claim = claimed(
+            store
+                .delivery_claim(ZD, "c-1", Duration::from_millis(100))
+                .await
+                .unwrap(),
+        );
+        let before = claim.lease_until();
+        store.delivery_renew(&mut claim, LEASE).await.unwrap();
+        assert!(claim.lease_until() > before + Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(matches!(
+            store.delivery_claim(ZD, "c-1", LEASE).await.unwrap(),
+            ClaimOutcome::InProgress { .. }
+        ));
+        store.delivery_complete(&claim, "m-1").await.unwrap();
+    }
+
+    /// 32 tasks on two handles claim one delivery at once: exactly one wins.
+    pub async fn delivery_claim_race_has_one_winner(site: &dyn StoreSite) {
+        let handles = [site.open().await, site.open().await];
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..32 {
+            let store = Arc::clone(&handles[n % 2]);
+            tasks.spawn(async move { store.delivery_claim(ZD, "c-race", LEASE).await });
+        }
+        let mut winners = 0;
+        while let Some(joined) = tasks.join_next().await {
+            match joined.unwrap().unwrap() {
+                ClaimOutcome::Claimed(_) => winners += 1,
+                ClaimOutcome::InProgress { .. } => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(winners, 1);
+    }
+
+    pub async fn delivery_invalid_input_is_refused(site: &dyn StoreSite) {
+        let store = site.open().await;
+        for (source, id) in [("", "c-1"), (ZD, ""), (ZD, "nul\0")] {
+            assert!(matches!(
+                store.delivery_claim(source, id, LEASE).await,
+                Err(Error::InvalidInput { .. })
+            ));
+        }
+        assert!(matches!(
+            store.delivery_claim(ZD, "c-1", Duration::ZERO).await,
+            Err(Error::InvalidInput { field: "lease", .. })
+        ));
+        assert!(matches!(
+            store
+                .delivery_claim(ZD, "c-1", Duration::from_secs(2 * 24 * 3600))
+                .await,
+            Err(Error::InvalidInput { field: "lease", .. })
+        ));
+        assert_eq!(store.delivery_get(ZD, "c-1").await.unwrap(), None);
+        let claim = claimed(store.delivery_claim(ZD, "c-1", LEASE).await.unwrap());
+        assert!(matches!(
+            store.delivery_complete(&claim, "bad\0id").await,
+            Err(Error::InvalidInput { .. })
+        ));
+        // The refused completion left the claim live.
+        store.delivery_complete(&claim, "m-1").await.unwrap();
+    }
+}

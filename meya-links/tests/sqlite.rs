@@ -1,0 +1,191 @@
+//! What only the SQLite backend promises: one durable file, WAL, readable errors.
+
+use std::time::Duration;
+
+use meya_links::testing::SqliteSite;
+use meya_links::{
+    ClaimOutcome, Error, LinkStore, SUNSHINE_CONVERSATIONS, SqliteOptions, SqliteStore,
+    SqliteSynchronous, ZENDESK_SUPPORT,
+};
+
+#[tokio::test]
+async fn every_link_survives_close_and_reopen() {
+    let site = SqliteSite::new();
+    let store = SqliteStore::open(site.path()).await.unwrap();
+    let user = store
+        .user_identify(SUNSHINE_CONVERSATIONS, "sc-alice")
+        .await
+        .unwrap();
+    store
+        .user_link(ZENDESK_SUPPORT, "101", &user)
+        .await
+        .unwrap();
+    let thread = store.thread_create().await.unwrap();
+    store
+        .thread_link(SUNSHINE_CONVERSATIONS, "sc-alice", &thread)
+        .await
+        .unwrap();
+    store
+        .thread_link(ZENDESK_SUPPORT, "4001", &thread)
+        .await
+        .unwrap();
+    store.thread_set_primary_user(&thread, &user).await.unwrap();
+    store
+        .thread_set(&thread, "conversation_id", "conv-1")
+        .await
+        .unwrap();
+    let ClaimOutcome::Claimed(claim) = store
+        .delivery_claim(ZENDESK_SUPPORT, "c-1", Duration::from_secs(30))
+        .await
+        .unwrap()
+    else {
+        panic!("first claim must win");
+    };
+    store.delivery_complete(&claim, "m-1").await.unwrap();
+    store.close().await;
+    drop(store);
+
+    let reopened = SqliteStore::open(site.path()).await.unwrap();
+    assert_eq!(
+        reopened
+            .user_try_lookup(SUNSHINE_CONVERSATIONS, "sc-alice")
+            .await
+            .unwrap(),
+        Some(user)
+    );
+    assert_eq!(
+        reopened
+            .user_try_reverse_lookup(&user, ZENDESK_SUPPORT)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("101")
+    );
+    assert_eq!(
+        reopened
+            .thread_try_lookup(ZENDESK_SUPPORT, "4001")
+            .await
+            .unwrap(),
+        Some(thread)
+    );
+    assert_eq!(
+        reopened
+            .thread_try_lookup(SUNSHINE_CONVERSATIONS, "sc-alice")
+            .await
+            .unwrap(),
+        Some(thread)
+    );
+    assert_eq!(
+        reopened.thread_primary_user(&thread).await.unwrap(),
+        Some(user)
+    );
+    assert_eq!(
+        reopened
+            .thread_get(&thread, "conversation_id")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("conv-1")
+    );
+    assert_eq!(
+        reopened
+            .delivery_claim(ZENDESK_SUPPORT, "c-1", Duration::from_secs(30))
+            .await
+            .unwrap(),
+        ClaimOutcome::Delivered {
+            target_message_id: "m-1".into()
+        }
+    );
+    // Reopening applied no migration twice and created no second user.
+    assert_eq!(
+        reopened
+            .user_identify(SUNSHINE_CONVERSATIONS, "sc-alice")
+            .await
+            .unwrap(),
+        user
+    );
+}
+
+#[tokio::test]
+async fn the_file_is_in_wal_mode_with_the_chosen_durability() {
+    let site = SqliteSite::new();
+    let store = SqliteStore::open_with(
+        site.path(),
+        SqliteOptions::default().synchronous(SqliteSynchronous::Full),
+    )
+    .await
+    .unwrap();
+    store.thread_create().await.unwrap();
+    let mut raw = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+        "sqlite://{}",
+        site.path().display()
+    ))
+    .await
+    .unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let threads: i64 = sqlx::query_scalar("SELECT count(*) FROM threads")
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(threads, 1);
+}
+
+#[tokio::test]
+async fn an_unopenable_path_is_a_backend_error() {
+    let site = SqliteSite::new();
+    let path = site.path().join("no-such-dir").join("links.db");
+    let error = SqliteStore::open(&path).await.unwrap_err();
+    assert!(matches!(error, Error::Backend(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_corrupt_row_is_a_decode_error_not_a_panic() {
+    let site = SqliteSite::new();
+    let store = SqliteStore::open(site.path()).await.unwrap();
+    let mut raw = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+        "sqlite://{}",
+        site.path().display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO user_links (integration, integration_user_id, user_id) \
+         VALUES ('zendesk.support', '101', 'garbage')",
+    )
+    .execute(&mut raw)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO deliveries (source, source_message_id, state, attempts, updated_at_ms) \
+         VALUES ('zendesk.support', 'c-1', 'claimed', 1, 0)",
+    )
+    .execute(&mut raw)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE deliveries SET state = 'exploded'")
+        .execute(&mut raw)
+        .await
+        .unwrap_err(); // the CHECK constraint guards the state column itself
+    let error = store
+        .user_try_lookup(ZENDESK_SUPPORT, "101")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Decode(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn debug_shows_the_path_only() {
+    let site = SqliteSite::new();
+    let store = SqliteStore::open(site.path()).await.unwrap();
+    let debug = format!("{store:?}");
+    assert!(debug.starts_with("SqliteStore"), "{debug}");
+    assert!(debug.contains("links.db"), "{debug}");
+}
