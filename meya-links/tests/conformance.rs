@@ -1,5 +1,8 @@
 //! Every backend runs the same conformance suite.
 
+// Test helpers may panic: a panic is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod memory {
     meya_links::link_store_conformance!(Some(meya_links::testing::MemorySite::new()));
 }

@@ -1,6 +1,9 @@
 //! What only the PostgreSQL backend promises: several processes, fresh databases, no leaked
 //! passwords.
 
+// Test helpers may panic: a panic is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use meya_links::testing::PostgresSite;
 use meya_links::{Error, LinkStore, PostgresStore, SUNSHINE_CONVERSATIONS};
 

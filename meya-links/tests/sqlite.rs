@@ -1,5 +1,8 @@
 //! What only the SQLite backend promises: one durable file, WAL, readable errors.
 
+// Test helpers may panic: a panic is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use meya_links::testing::SqliteSite;

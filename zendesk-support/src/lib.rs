@@ -1,9 +1,57 @@
 //! # zendesk-support
 //!
-//! A typed async client for the Zendesk Support API and verification of Zendesk webhooks: the
-//! Zendesk half of the `zendesk-sunco` SDK, usable on its own.
+//! A typed async client for the Zendesk Support API, and verification of Zendesk webhooks:
+//! the Zendesk half of the `zendesk-sunco` SDK, usable on its own.
 //!
-//! **Status:** not built yet. This crate will hold the client (tickets, ticket comments, users,
-//! uploads, webhooks and triggers admin), its authentication (API token, OAuth bearer, OAuth
-//! client credentials) and `webhook` signature and basic-auth verification, as described in the
-//! workspace's architecture document. It exports nothing until those land.
+//! - [`Client`]: built with [`Client::builder`]; [`Auth`] is an API token (legacy), an OAuth
+//!   bearer token, or OAuth client credentials that mint and refresh their own tokens.
+//! - Resources: [`tickets`](Client::tickets) (show, create with an idempotency key, update
+//!   with a comment, comments by cursor), [`users`](Client::users),
+//!   [`uploads`](Client::uploads) (upload, capped attachment download),
+//!   [`webhooks`](Client::webhooks) and [`triggers`](Client::triggers) admin.
+//! - [`webhook`]: signature and basic-auth verification of Zendesk's webhook requests, and the
+//!   trigger payload.
+//! - Errors: one [`Error`]; Zendesk's error bodies, whatever their shape, become an
+//!   [`ApiError`]. 429 and 503 wait for `Retry-After` within a [`RetryPolicy`].
+//!
+//! ```no_run
+//! # async fn demo() -> zendesk_support::Result<()> {
+//! use zendesk_support::{Auth, Client, NewComment, TicketUpdate};
+//!
+//! let client = Client::builder()
+//!     .subdomain("acme")?
+//!     .auth(Auth::client_credentials("bridge", "client-secret"))
+//!     .build()?;
+//! let comments = client.tickets().comments(4021).all().await?;
+//! let update = TicketUpdate::comment(NewComment::text("Thanks!").author(35436));
+//! client.tickets().update(4021, &update).await?;
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod client;
+mod comments;
+mod error;
+mod open_enum;
+mod pagination;
+mod tickets;
+mod triggers;
+mod uploads;
+mod users;
+pub mod webhook;
+mod webhooks;
+
+pub use auth::Auth;
+pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT, RetryPolicy};
+pub use comments::{Attachment, Comment, CommentsRequest};
+pub use error::{ApiError, Error, Result};
+pub use pagination::{MAX_PAGES, Page};
+pub use secrecy::{ExposeSecret, SecretString};
+pub use tickets::{
+    Audit, CreateTicket, NewComment, NewRequester, NewTicket, Ticket, TicketCreated, TicketStatus,
+    TicketUpdate, TicketUpdated, Tickets,
+};
+pub use triggers::{Action, Condition, Conditions, NewTrigger, Trigger, Triggers};
+pub use uploads::{Download, Upload, Uploads};
+pub use users::{NewUser, Role, User, Users};
+pub use webhooks::{NewWebhook, Webhook, WebhookAuthentication, Webhooks};

@@ -1,0 +1,175 @@
+//! Ticket comments and their attachments, listed with cursor pagination.
+//!
+//! Reference: <https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_comments/>
+
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::client::{Call, decode};
+use crate::open_enum::null_as_default;
+use crate::pagination::{CursorMeta, MAX_PAGES};
+use crate::{Client, Page, Result};
+
+/// A ticket comment.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Comment {
+    /// The comment's id.
+    pub id: i64,
+    /// `Comment` or `VoiceComment`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Who wrote it.
+    pub author_id: Option<i64>,
+    /// The text, Markdown-like.
+    pub body: Option<String>,
+    /// The HTML rendering.
+    pub html_body: Option<String>,
+    /// The text without formatting.
+    pub plain_body: Option<String>,
+    /// Visible to the requester (false: internal note).
+    #[serde(default = "default_public")]
+    pub public: bool,
+    /// Attached files.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub attachments: Vec<Attachment>,
+    /// How it was created.
+    pub via: Option<Value>,
+    /// System and custom metadata.
+    pub metadata: Option<Value>,
+    /// When it was created (ISO 8601).
+    pub created_at: Option<String>,
+}
+
+fn default_public() -> bool {
+    true
+}
+
+/// A file attached to a comment.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Attachment {
+    /// The attachment's id.
+    pub id: i64,
+    /// The file name.
+    pub file_name: Option<String>,
+    /// Where to download it. On accounts with private attachments it needs credentials.
+    pub content_url: Option<String>,
+    /// The URL on the account's host-mapped domain, when it has one.
+    pub mapped_content_url: Option<String>,
+    /// The MIME type, e.g. `image/png`.
+    pub content_type: Option<String>,
+    /// Size in bytes.
+    pub size: Option<u64>,
+    /// Shown inline in the comment.
+    pub inline: Option<bool>,
+}
+
+impl Attachment {
+    /// Whether the content type is an image.
+    pub fn is_image(&self) -> bool {
+        self.content_type
+            .as_deref()
+            .is_some_and(|kind| kind.starts_with("image/"))
+    }
+}
+
+#[derive(Deserialize)]
+struct CommentsPage {
+    #[serde(default, deserialize_with = "null_as_default")]
+    comments: Vec<Comment>,
+    #[serde(default)]
+    meta: CursorMeta,
+}
+
+/// A comments listing, sent with [`send`](Self::send) (one page) or [`all`](Self::all).
+#[derive(Debug)]
+#[must_use = "nothing is sent until `send` or `all`"]
+pub struct CommentsRequest<'c> {
+    client: &'c Client,
+    ticket_id: i64,
+    page_size: u32,
+    after: Option<String>,
+}
+
+impl<'c> CommentsRequest<'c> {
+    pub(crate) fn new(client: &'c Client, ticket_id: i64) -> Self {
+        Self {
+            client,
+            ticket_id,
+            page_size: 100,
+            after: None,
+        }
+    }
+
+    /// Comments per page, 1 to 100 (default 100).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size.clamp(1, 100);
+        self
+    }
+
+    /// Starts after this cursor (a page's [`after_cursor`](Page::after_cursor)).
+    pub fn after(mut self, cursor: impl Into<String>) -> Self {
+        self.after = Some(cursor.into());
+        self
+    }
+
+    /// Fetches one page.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn send(&self) -> Result<Page<Comment>> {
+        let mut url = self
+            .client
+            .url(&format!("api/v2/tickets/{}/comments", self.ticket_id))?;
+        {
+            let mut query = url.query_pairs_mut();
+            query.append_pair("page[size]", &self.page_size.to_string());
+            if let Some(after) = &self.after {
+                query.append_pair("page[after]", after);
+            }
+        }
+        let page: CommentsPage =
+            decode(self.client.send(Call::new(Method::GET, url)).await?).await?;
+        let after_cursor = page.meta.after_cursor.filter(|cursor| !cursor.is_empty());
+        Ok(Page {
+            items: page.comments,
+            has_more: page.meta.has_more && after_cursor.is_some(),
+            after_cursor,
+        })
+    }
+
+    /// Fetches every page, following cursors until `has_more` is false. A server that
+    /// repeats a cursor, or runs past [`MAX_PAGES`], ends the walk with what was read (and a
+    /// warning in the log) rather than looping forever.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn all(mut self) -> Result<Vec<Comment>> {
+        let mut comments = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..MAX_PAGES {
+            let page = self.send().await?;
+            comments.extend(page.items);
+            match page.after_cursor {
+                Some(cursor) if page.has_more => {
+                    if !seen.insert(cursor.clone()) {
+                        tracing::warn!(
+                            ticket_id = self.ticket_id,
+                            "Zendesk repeated a comments cursor; stopping"
+                        );
+                        return Ok(comments);
+                    }
+                    self.after = Some(cursor);
+                }
+                _ => return Ok(comments),
+            }
+        }
+        tracing::warn!(
+            ticket_id = self.ticket_id,
+            "comments walk hit MAX_PAGES; stopping"
+        );
+        Ok(comments)
+    }
+}
