@@ -23,12 +23,18 @@ fn fast_retries(max: u32) -> RetryPolicy {
     RetryPolicy::retries(max).backoff(Duration::from_millis(1), Duration::from_millis(10))
 }
 
-fn client_for(server: &MockServer) -> Client {
+/// A builder aimed at the fake, with a bearer token and fast retries.
+fn bearer_builder(server: &MockServer) -> zendesk_support::ClientBuilder {
     Client::builder()
         .base_url(&server.uri())
         .unwrap()
-        .auth(Auth::api_token("agent@acme.test", "api-tok-123"))
+        .auth(Auth::bearer("t"))
         .retry(fast_retries(3))
+}
+
+fn client_for(server: &MockServer) -> Client {
+    bearer_builder(server)
+        .auth(Auth::api_token("agent@acme.test", "api-tok-123"))
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap()
@@ -639,10 +645,7 @@ async fn an_exhausted_budget_is_a_typed_rate_limit_with_the_wait() {
         .expect(3)
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .base_url(&server.uri())
-        .unwrap()
-        .auth(Auth::bearer("t"))
+    let client = bearer_builder(&server)
         .retry(fast_retries(2))
         .build()
         .unwrap();
@@ -704,11 +707,7 @@ async fn a_timed_out_comment_is_not_sent_twice() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .base_url(&server.uri())
-        .unwrap()
-        .auth(Auth::bearer("t"))
-        .retry(fast_retries(3))
+    let client = bearer_builder(&server)
         .timeout(Duration::from_millis(200))
         .build()
         .unwrap();
@@ -839,9 +838,7 @@ mod oauth {
     }
 
     fn oauth_client(server: &MockServer) -> Client {
-        Client::builder()
-            .base_url(&server.uri())
-            .unwrap()
+        bearer_builder(server)
             .auth(Auth::client_credentials("bridge", "oauth-secret"))
             .retry(fast_retries(2))
             .build()

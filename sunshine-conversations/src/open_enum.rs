@@ -1,0 +1,63 @@
+//! Open enums: the values SunCo documents, plus `Unknown` for any it adds later, so that a
+//! new value never breaks decoding.
+
+/// Declares a string enum with an `Unknown(String)` arm, `as_str`, `Display`, and serde.
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value this crate does not know yet, kept as sent.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// The value as SunCo spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $text, )+
+                    $name::Unknown(other) => other,
+                }
+            }
+
+            fn from_text(text: &str) -> Self {
+                match text {
+                    $( $text => $name::$variant, )+
+                    other => $name::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                let value = $name::from_text(&text);
+                if let $name::Unknown(other) = &value {
+                    tracing::debug!(value = %other, concat!("unknown ", stringify!($name)));
+                }
+                Ok(value)
+            }
+        }
+    };
+}
+
+pub(crate) use open_enum;

@@ -1,0 +1,206 @@
+//! SunCo's webhook requests: the shared-secret check and the v2 envelope.
+//!
+//! SunCo signs nothing: the webhook's secret in `X-API-Key` is the whole authentication,
+//! compared here in constant time. One request may carry several events; SunCo retries a
+//! failed delivery up to 5 times in 15 minutes (not after 400, 401, 403, 404, 406), so the
+//! event id is the deduplication key. Acknowledge fast.
+//!
+//! Reference: <https://developer.zendesk.com/api-reference/conversations/#tag/Webhooks>
+//!
+//! ```
+//! use sunshine_conversations::webhook::{self, EventPayload};
+//!
+//! let mut headers = http::HeaderMap::new();
+//! headers.insert("x-api-key", "whsec-123".parse().unwrap());
+//! webhook::verify_api_key(&headers, "whsec-123")?;
+//!
+//! let body = br#"{"app":{"id":"app1"},"webhook":{"id":"wh1","version":"v2"},"events":[
+//!   {"id":"ev1","type":"conversation:message","createdAt":"2026-11-26T12:00:00.000Z",
+//!    "payload":{"conversation":{"id":"c1","type":"personal"},
+//!               "message":{"id":"m1","author":{"type":"user","userId":"u1",
+//!                          "user":{"id":"u1","externalId":"jane@example.com"}},
+//!                          "content":{"type":"text","text":"hello"}}}}]}"#;
+//! let envelope = webhook::parse(body)?;
+//! let EventPayload::ConversationMessage(event) = &envelope.events[0].payload else { panic!() };
+//! assert_eq!(event.message.content.text(), Some("hello"));
+//! # Ok::<(), webhook::WebhookError>(())
+//! ```
+
+use http::HeaderMap;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::conversations::ConversationType;
+use crate::messages::Message;
+
+/// The header SunCo sends the webhook secret in.
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// Why a webhook request was refused. [`MalformedPayload`](Self::MalformedPayload) is a
+/// 400; the others are 401.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WebhookError {
+    /// No `X-API-Key` header.
+    #[error("missing header x-api-key")]
+    MissingApiKey,
+    /// The `X-API-Key` does not match the webhook's secret.
+    #[error("wrong x-api-key")]
+    WrongApiKey,
+    /// The body is not a v2 webhook envelope.
+    #[error("malformed webhook payload at `{path}`: {reason}")]
+    MalformedPayload {
+        /// The JSON path that failed.
+        path: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// Checks `X-API-Key` against the webhook secret, in constant time (lengths included).
+///
+/// # Errors
+/// [`WebhookError::MissingApiKey`], [`WebhookError::WrongApiKey`].
+pub fn verify_api_key(headers: &HeaderMap, webhook_secret: &str) -> Result<(), WebhookError> {
+    let given = headers
+        .get(API_KEY_HEADER)
+        .ok_or(WebhookError::MissingApiKey)?
+        .as_bytes();
+    let same: bool = Sha256::digest(given)
+        .ct_eq(&Sha256::digest(webhook_secret.as_bytes()))
+        .into();
+    if same && !webhook_secret.is_empty() {
+        Ok(())
+    } else {
+        Err(WebhookError::WrongApiKey)
+    }
+}
+
+/// A webhook request's body.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct Envelope {
+    /// The app the events belong to.
+    pub app: AppRef,
+    /// The webhook that sent them.
+    pub webhook: WebhookRef,
+    /// The events, in order.
+    pub events: Vec<Event>,
+}
+
+/// The app of an envelope.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct AppRef {
+    /// The app id.
+    pub id: String,
+}
+
+/// The webhook of an envelope.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct WebhookRef {
+    /// The webhook id.
+    pub id: String,
+    /// The payload version, `v2`.
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+/// One event.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Event {
+    /// The event's id: the deduplication key.
+    pub id: String,
+    /// The event type, e.g. `conversation:message`.
+    pub kind: String,
+    /// When it happened.
+    pub created_at: Option<String>,
+    /// What happened.
+    pub payload: EventPayload,
+}
+
+/// An event's payload, by type.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum EventPayload {
+    /// `conversation:message`: a message was sent (by the user, or by the business: this
+    /// SDK's own messages come back this way too).
+    ConversationMessage(Box<MessageEvent>),
+    /// Any other event type, with its raw payload.
+    Unknown(Value),
+}
+
+/// The payload of a `conversation:message` event.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct MessageEvent {
+    /// The conversation.
+    pub conversation: ConversationRef,
+    /// The message.
+    pub message: Message,
+}
+
+impl MessageEvent {
+    /// Whether the business wrote it (our own echo, an agent, a bot): the bridge ignores these.
+    pub fn is_from_business(&self) -> bool {
+        self.message.author.kind == crate::AuthorType::Business
+    }
+}
+
+/// The conversation of an event.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct ConversationRef {
+    /// Its id.
+    pub id: String,
+    /// Its type.
+    #[serde(rename = "type", default)]
+    pub kind: Option<ConversationType>,
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Raw {
+            id: String,
+            #[serde(rename = "type")]
+            kind: String,
+            #[serde(default)]
+            created_at: Option<String>,
+            #[serde(default)]
+            payload: Value,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        let payload = match raw.kind.as_str() {
+            "conversation:message" => EventPayload::ConversationMessage(Box::new(
+                serde_json::from_value(raw.payload).map_err(serde::de::Error::custom)?,
+            )),
+            _ => EventPayload::Unknown(raw.payload),
+        };
+        Ok(Event {
+            id: raw.id,
+            kind: raw.kind,
+            created_at: raw.created_at,
+            payload,
+        })
+    }
+}
+
+/// Parses a webhook body (after [`verify_api_key`]).
+///
+/// # Errors
+/// [`WebhookError::MalformedPayload`] naming the failing field.
+pub fn parse(raw_body: &[u8]) -> Result<Envelope, WebhookError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(raw_body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        WebhookError::MalformedPayload {
+            path: error.path().to_string(),
+            reason: error.into_inner().to_string(),
+        }
+    })
+}
