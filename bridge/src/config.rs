@@ -1,0 +1,725 @@
+//! [`Config`]: Meya's Zendesk Support integration settings, plus the SunCo app's, loaded in
+//! layers (a Meya YAML block, a TOML file, the environment) and checked all at once.
+//!
+//! ```
+//! use bridge::config::Config;
+//!
+//! let config = Config::loader()
+//!     .toml(r#"
+//!         subdomain = "acme"
+//!         bot_agent_email = "bot@acme.com"
+//!         bot_agent_api_token = "zd-token"
+//!         target_password = "hook-password"
+//!         webhook_signing_secret = "signing-secret"
+//!         markdown = true
+//!         unlink_ticket_status = ["closed", "solved"]
+//!
+//!         [filter]
+//!         rx_unhandled_ticket = "ticket.tags:sunco_send"
+//!
+//!         [sunshine_conversations]
+//!         app_id = "5ebee0975ac5304b664a12fa"
+//!         key_id = "app_5ebee0975ac5"
+//!         key_secret = "sunco-secret"
+//!         webhook_secret = "sunco-webhook-secret"
+//!     "#)?
+//!     .build()?;
+//! assert!(config.markdown);
+//! assert!(config.extract_html_links); // Meya's default
+//! # Ok::<(), bridge::config::ConfigError>(())
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde_json::Value;
+use yaml_rust2::{Yaml, YamlLoader};
+use zendesk_support::TicketStatus;
+
+use crate::filter::Filter;
+
+/// When a customer's message reopens a linked ticket that is pending, on hold or solved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AutoReopen {
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+    /// Only while the thread is in agent mode (an agent started it): Meya's default.
+    Agent,
+}
+
+/// How the bridge authenticates to Zendesk.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum ZendeskAuth {
+    /// `bot_agent_email` and `bot_agent_api_token` (legacy: Zendesk switches API tokens off
+    /// on 2027-04-30).
+    ApiToken {
+        /// The bot agent's email.
+        email: String,
+        /// Its API token.
+        token: SecretString,
+    },
+    /// OAuth client credentials (`oauth_client_id`, `oauth_client_secret`).
+    OAuth {
+        /// The OAuth client id.
+        client_id: String,
+        /// The OAuth client secret.
+        client_secret: SecretString,
+    },
+}
+
+impl fmt::Debug for ZendeskAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ZendeskAuth::ApiToken { email, .. } => f
+                .debug_struct("ApiToken")
+                .field("email", email)
+                .field("token", &"[redacted]")
+                .finish(),
+            ZendeskAuth::OAuth { client_id, .. } => f
+                .debug_struct("OAuth")
+                .field("client_id", client_id)
+                .field("client_secret", &"[redacted]")
+                .finish(),
+        }
+    }
+}
+
+/// Where the SunCo API is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SunCoHost {
+    /// The Zendesk account's own SunCo, `https://{subdomain}.zendesk.com/sc` (the default).
+    Zendesk(String),
+    /// Legacy Smooch, US.
+    SmoochUs,
+    /// Legacy Smooch, EU.
+    SmoochEu,
+    /// Any base URL (a local fake, a proxy).
+    BaseUrl(String),
+}
+
+/// The SunCo app the bridge talks to.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SunCoConfig {
+    /// The app id.
+    pub app_id: String,
+    /// The API key id (`app_...`).
+    pub key_id: String,
+    /// The API key secret.
+    pub key_secret: SecretString,
+    /// Where the API is.
+    pub host: SunCoHost,
+    /// The custom integration webhook's secret, checked against `X-API-Key`.
+    pub webhook_secret: SecretString,
+}
+
+/// The Zendesk account and its webhook.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ZendeskConfig {
+    /// `https://{subdomain}.zendesk.com`.
+    pub subdomain: String,
+    /// Overrides the URL built from the subdomain (a local fake, a host-mapped domain).
+    pub base_url: Option<String>,
+    /// How the bridge authenticates.
+    pub auth: ZendeskAuth,
+    /// The webhook's basic-auth user name (Meya's: `meya`).
+    pub target_username: String,
+    /// The webhook's basic-auth password (Meya's `target_password`).
+    pub target_password: SecretString,
+    /// The webhook's signing secret.
+    pub webhook_signing_secret: SecretString,
+}
+
+/// Every setting of the bridge. Meya's names, Meya's defaults.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The Zendesk side.
+    pub zendesk: ZendeskConfig,
+    /// The SunCo side.
+    pub sunco: SunCoConfig,
+    /// Messages sent to SunCo are Markdown (`markdownText`); false escapes Markdown so it
+    /// shows literally. Default false.
+    pub markdown: bool,
+    /// Links in a comment's HTML become `[text](href)`. Default true.
+    pub extract_html_links: bool,
+    /// Statuses that unlink a ticket from its thread; always contains `closed`.
+    /// Default `[closed]`.
+    pub unlink_ticket_status: Vec<TicketStatus>,
+    /// A comment with attachments puts its text on the media message (true) or sends it
+    /// first on its own (false). Default false.
+    pub include_text_with_media: bool,
+    /// Customer media go up as Zendesk uploads (true) or are linked by URL. Default true.
+    pub upload_attachments: bool,
+    /// When a customer message reopens a linked ticket. Default [`AutoReopen::Agent`].
+    pub auto_reopen_ticket: AutoReopen,
+    /// Timeout of each Zendesk API call. Default 5 s.
+    pub api_timeout: Duration,
+    /// `filter.rx_unhandled_ticket`: which unlinked tickets start the flow. Default never.
+    pub rx_unhandled_ticket: Filter,
+    /// Create the SunCo user when the requester has none, so the message waits for them
+    /// (instead of an internal note on the ticket). Default false.
+    pub create_missing_sunco_user: bool,
+}
+
+/// One setting that is missing or invalid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Problem {
+    /// The setting, e.g. `sunshine_conversations.app_id` or `filter.rx_unhandled_ticket`.
+    pub setting: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Why a configuration could not be loaded: every problem found, each naming its setting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A source could not be read at all (a TOML or YAML syntax error).
+    #[error("{source_name}: {message}")]
+    Syntax {
+        /// Which source.
+        source_name: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// Settings are missing or invalid.
+    #[error("invalid configuration: {}", .0.iter().map(|p| format!("`{}` {}", p.setting, p.message)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<Problem>),
+}
+
+/// Every setting name, as written in TOML (tables as dotted prefixes).
+const SETTINGS: &[&str] = &[
+    "subdomain",
+    "base_url",
+    "bot_agent_email",
+    "bot_agent_api_token",
+    "oauth_client_id",
+    "oauth_client_secret",
+    "target_username",
+    "target_password",
+    "webhook_signing_secret",
+    "markdown",
+    "extract_html_links",
+    "unlink_ticket_status",
+    "include_text_with_media",
+    "upload_attachments",
+    "auto_reopen_ticket",
+    "api_timeout",
+    "create_missing_sunco_user",
+    "filter.rx_unhandled_ticket",
+    "sunshine_conversations.app_id",
+    "sunshine_conversations.key_id",
+    "sunshine_conversations.key_secret",
+    "sunshine_conversations.region",
+    "sunshine_conversations.base_url",
+    "sunshine_conversations.webhook_secret",
+];
+
+/// The environment variables [`ConfigLoader::env`] reads, and the setting each sets.
+pub const ENVIRONMENT: &[(&str, &str)] = &[
+    ("ZENDESK_SUBDOMAIN", "subdomain"),
+    ("ZENDESK_BASE_URL", "base_url"),
+    ("ZENDESK_BOT_AGENT_EMAIL", "bot_agent_email"),
+    ("ZENDESK_BOT_AGENT_API_TOKEN", "bot_agent_api_token"),
+    ("ZENDESK_OAUTH_CLIENT_ID", "oauth_client_id"),
+    ("ZENDESK_OAUTH_CLIENT_SECRET", "oauth_client_secret"),
+    ("ZENDESK_TARGET_USERNAME", "target_username"),
+    ("ZENDESK_TARGET_PASSWORD", "target_password"),
+    ("ZENDESK_WEBHOOK_SIGNING_SECRET", "webhook_signing_secret"),
+    ("SUNCO_APP_ID", "sunshine_conversations.app_id"),
+    ("SUNCO_KEY_ID", "sunshine_conversations.key_id"),
+    ("SUNCO_KEY_SECRET", "sunshine_conversations.key_secret"),
+    ("SUNCO_REGION", "sunshine_conversations.region"),
+    ("SUNCO_BASE_URL", "sunshine_conversations.base_url"),
+    (
+        "SUNCO_WEBHOOK_SECRET",
+        "sunshine_conversations.webhook_secret",
+    ),
+];
+
+/// The seed's settings (Meya's documentation page), for a Meya user to start from. Secrets
+/// are `(@ vault.x.y )` references, resolved by the lookup given to
+/// [`ConfigLoader::meya_yaml`].
+pub const SEED_YAML: &str = include_str!("../config/seed.yaml");
+
+/// Collects settings from sources, later sources overriding earlier ones, then checks them.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct ConfigLoader {
+    values: BTreeMap<String, Value>,
+}
+
+impl Config {
+    /// A loader with no settings yet.
+    pub fn loader() -> ConfigLoader {
+        ConfigLoader::default()
+    }
+}
+
+impl ConfigLoader {
+    /// Adds a TOML document's settings.
+    ///
+    /// # Errors
+    /// [`ConfigError::Syntax`] for malformed TOML; [`ConfigError::Invalid`] for a setting this
+    /// crate does not know (a typo must not pass silently).
+    pub fn toml(mut self, text: &str) -> Result<Self, ConfigError> {
+        let table: toml::Table = toml::from_str(text).map_err(|error| ConfigError::Syntax {
+            source_name: "TOML".into(),
+            message: error.to_string(),
+        })?;
+        let mut unknown = Vec::new();
+        for (key, value) in table {
+            match value {
+                toml::Value::Table(inner) => {
+                    for (inner_key, inner_value) in inner {
+                        let name = format!("{key}.{inner_key}");
+                        self.set(name, toml_to_json(inner_value), &mut unknown);
+                    }
+                }
+                other => self.set(key, toml_to_json(other), &mut unknown),
+            }
+        }
+        if unknown.is_empty() {
+            Ok(self)
+        } else {
+            Err(ConfigError::Invalid(unknown))
+        }
+    }
+
+    /// Adds Meya's integration block (`type: meya.zendesk.support.integration`), resolving
+    /// each `(@ vault.x.y )` with `vault("x.y")`.
+    ///
+    /// # Errors
+    /// [`ConfigError::Syntax`] for malformed YAML; [`ConfigError::Invalid`] for another
+    /// `type`, an unknown setting, or a vault reference the lookup does not know.
+    pub fn meya_yaml(
+        mut self,
+        text: &str,
+        vault: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let documents = YamlLoader::load_from_str(text).map_err(|error| ConfigError::Syntax {
+            source_name: "YAML".into(),
+            message: error.to_string(),
+        })?;
+        let Some(Yaml::Hash(root)) = documents.into_iter().next() else {
+            return Err(ConfigError::Syntax {
+                source_name: "YAML".into(),
+                message: "expected a mapping of settings".into(),
+            });
+        };
+        let mut problems = Vec::new();
+        for (key, value) in root {
+            let Some(key) = key.as_str().map(str::to_owned) else {
+                continue;
+            };
+            match (key.as_str(), value) {
+                ("type", Yaml::String(kind)) if kind == "meya.zendesk.support.integration" => {}
+                ("type", _) => problems.push(Problem {
+                    setting: "type".into(),
+                    message: "must be meya.zendesk.support.integration".into(),
+                }),
+                (_, Yaml::Hash(inner)) => {
+                    for (inner_key, inner_value) in inner {
+                        if let Some(inner_key) = inner_key.as_str() {
+                            let name = format!("{key}.{inner_key}");
+                            match yaml_to_json(&inner_value, &vault, &name) {
+                                Ok(value) => self.set(name, value, &mut problems),
+                                Err(problem) => problems.push(problem),
+                            }
+                        }
+                    }
+                }
+                (_, value) => match yaml_to_json(&value, &vault, &key) {
+                    Ok(value) => self.set(key, value, &mut problems),
+                    Err(problem) => problems.push(problem),
+                },
+            }
+        }
+        if problems.is_empty() {
+            Ok(self)
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
+    }
+
+    /// Adds the process environment's settings (see [`ENVIRONMENT`]).
+    pub fn env(self) -> Self {
+        self.env_with(|name| std::env::var(name).ok())
+    }
+
+    /// Adds settings from an environment-like lookup (see [`ENVIRONMENT`]); empty values are
+    /// ignored.
+    pub fn env_with(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
+        for (variable, setting) in ENVIRONMENT {
+            if let Some(value) = lookup(variable).filter(|value| !value.trim().is_empty()) {
+                self.values
+                    .insert((*setting).to_owned(), Value::String(value));
+            }
+        }
+        self
+    }
+
+    fn set(&mut self, name: String, value: Value, problems: &mut Vec<Problem>) {
+        if SETTINGS.contains(&name.as_str()) {
+            self.values.insert(name, value);
+        } else {
+            problems.push(Problem {
+                setting: name,
+                message: "is not a setting of this bridge".into(),
+            });
+        }
+    }
+
+    /// Checks every setting and builds the configuration.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] listing every missing or invalid setting.
+    pub fn build(self) -> Result<Config, ConfigError> {
+        let mut check = Checker {
+            values: self.values,
+            problems: Vec::new(),
+        };
+        let subdomain = check.required("subdomain");
+        let base_url = check.optional_text("base_url");
+        let email = check.optional_text("bot_agent_email");
+        let token = check.optional_text("bot_agent_api_token");
+        let client_id = check.optional_text("oauth_client_id");
+        let client_secret = check.optional_text("oauth_client_secret");
+        let auth = match (email, token, client_id, client_secret) {
+            (_, _, Some(client_id), Some(client_secret)) => Some(ZendeskAuth::OAuth {
+                client_id,
+                client_secret: client_secret.into(),
+            }),
+            (_, _, Some(_), None) => check.problem("oauth_client_secret", "is required with oauth_client_id"),
+            (_, _, None, Some(_)) => check.problem("oauth_client_id", "is required with oauth_client_secret"),
+            (Some(email), Some(token), None, None) => Some(ZendeskAuth::ApiToken {
+                email,
+                token: token.into(),
+            }),
+            (None, _, None, None) => check.problem(
+                "bot_agent_email",
+                "is required (with bot_agent_api_token), or set oauth_client_id and oauth_client_secret",
+            ),
+            (Some(_), None, None, None) => check.problem("bot_agent_api_token", "is required with bot_agent_email"),
+        };
+        let target_username = check
+            .optional_text("target_username")
+            .unwrap_or_else(|| "meya".to_owned());
+        let target_password = check.required("target_password");
+        let signing_secret = check.required("webhook_signing_secret");
+        let markdown = check.flag("markdown", false);
+        let extract_html_links = check.flag("extract_html_links", true);
+        let include_text_with_media = check.flag("include_text_with_media", false);
+        let upload_attachments = check.flag("upload_attachments", true);
+        let create_missing_sunco_user = check.flag("create_missing_sunco_user", false);
+        let unlink_ticket_status = check.statuses("unlink_ticket_status");
+        let auto_reopen_ticket = check.auto_reopen("auto_reopen_ticket");
+        let api_timeout = check.duration("api_timeout", Duration::from_secs(5));
+        let rx_unhandled_ticket = check.filter("filter.rx_unhandled_ticket");
+
+        let app_id = check.required("sunshine_conversations.app_id");
+        let key_id = check.required("sunshine_conversations.key_id");
+        let key_secret = check.required("sunshine_conversations.key_secret");
+        let webhook_secret = check.required("sunshine_conversations.webhook_secret");
+        let region = check.optional_text("sunshine_conversations.region");
+        let sunco_base_url = check.optional_text("sunshine_conversations.base_url");
+        let host = match (sunco_base_url, region.as_deref()) {
+            (Some(url), _) => Some(SunCoHost::BaseUrl(url)),
+            (None, Some("us")) => Some(SunCoHost::SmoochUs),
+            (None, Some("eu")) => Some(SunCoHost::SmoochEu),
+            (None, Some(_)) => {
+                check.problem("sunshine_conversations.region", "must be `us` or `eu`")
+            }
+            (None, None) => subdomain.clone().map(SunCoHost::Zendesk),
+        };
+
+        if !check.problems.is_empty() {
+            return Err(ConfigError::Invalid(check.problems));
+        }
+        match (
+            subdomain,
+            auth,
+            target_password,
+            signing_secret,
+            app_id,
+            key_id,
+            key_secret,
+            webhook_secret,
+            host,
+        ) {
+            (
+                Some(subdomain),
+                Some(auth),
+                Some(target_password),
+                Some(signing_secret),
+                Some(app_id),
+                Some(key_id),
+                Some(key_secret),
+                Some(webhook_secret),
+                Some(host),
+            ) => Ok(Config {
+                zendesk: ZendeskConfig {
+                    subdomain,
+                    base_url,
+                    auth,
+                    target_username,
+                    target_password: target_password.into(),
+                    webhook_signing_secret: signing_secret.into(),
+                },
+                sunco: SunCoConfig {
+                    app_id,
+                    key_id,
+                    key_secret: key_secret.into(),
+                    host,
+                    webhook_secret: webhook_secret.into(),
+                },
+                markdown,
+                extract_html_links,
+                unlink_ticket_status,
+                include_text_with_media,
+                upload_attachments,
+                auto_reopen_ticket,
+                api_timeout,
+                rx_unhandled_ticket,
+                create_missing_sunco_user,
+            }),
+            // Every `None` above recorded a problem, so this arm is not reached; it stays an
+            // error rather than a panic.
+            _ => Err(ConfigError::Invalid(vec![Problem {
+                setting: "(configuration)".into(),
+                message: "is incomplete".into(),
+            }])),
+        }
+    }
+}
+
+/// Reads typed settings, recording a problem for each one that is missing or invalid.
+struct Checker {
+    values: BTreeMap<String, Value>,
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn problem<T>(&mut self, setting: &str, message: &str) -> Option<T> {
+        self.problems.push(Problem {
+            setting: setting.to_owned(),
+            message: message.to_owned(),
+        });
+        None
+    }
+
+    fn optional_text(&mut self, setting: &str) -> Option<String> {
+        match self.values.get(setting) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) if text.trim().is_empty() => None,
+            Some(Value::String(text)) => Some(text.trim().to_owned()),
+            Some(Value::Number(number)) => Some(number.to_string()),
+            Some(_) => self.problem(setting, "must be a string"),
+        }
+    }
+
+    fn required(&mut self, setting: &str) -> Option<String> {
+        match self.optional_text(setting) {
+            Some(text) => Some(text),
+            None if self.problems.iter().any(|p| p.setting == setting) => None,
+            None => self.problem(setting, "is required"),
+        }
+    }
+
+    fn flag(&mut self, setting: &str, default: bool) -> bool {
+        match self.values.get(setting) {
+            None | Some(Value::Null) => default,
+            Some(Value::Bool(flag)) => *flag,
+            Some(Value::String(text)) => match text.trim().to_ascii_lowercase().as_str() {
+                "true" | "yes" | "1" => true,
+                "false" | "no" | "0" => false,
+                _ => {
+                    self.problem::<()>(setting, "must be true or false");
+                    default
+                }
+            },
+            Some(_) => {
+                self.problem::<()>(setting, "must be true or false");
+                default
+            }
+        }
+    }
+
+    fn statuses(&mut self, setting: &str) -> Vec<TicketStatus> {
+        let names: Vec<String> = match self.values.get(setting) {
+            None | Some(Value::Null) => return vec![TicketStatus::Closed],
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| item.as_str().unwrap_or_default().trim().to_owned())
+                .collect(),
+            Some(Value::String(text)) => text
+                .split(',')
+                .map(|part| part.trim().trim_matches(['[', ']']).trim().to_owned())
+                .filter(|part| !part.is_empty())
+                .collect(),
+            Some(_) => {
+                self.problem::<()>(setting, "must be a list of ticket statuses");
+                return vec![TicketStatus::Closed];
+            }
+        };
+        let mut statuses = Vec::new();
+        for name in names {
+            let status: TicketStatus = match name.parse() {
+                Ok(status) => status,
+                Err(never) => match never {},
+            };
+            if matches!(status, TicketStatus::Unknown(_)) {
+                self.problem::<()>(setting, &format!("has an unknown status `{name}`"));
+            } else if !statuses.contains(&status) {
+                statuses.push(status);
+            }
+        }
+        if !statuses.contains(&TicketStatus::Closed) {
+            self.problem::<()>(setting, "must contain `closed`");
+        }
+        statuses
+    }
+
+    fn auto_reopen(&mut self, setting: &str) -> AutoReopen {
+        match self.values.get(setting) {
+            None | Some(Value::Null) => AutoReopen::Agent,
+            Some(Value::Bool(true)) => AutoReopen::Always,
+            Some(Value::Bool(false)) => AutoReopen::Never,
+            Some(Value::String(text)) => match text.trim().to_ascii_lowercase().as_str() {
+                "true" => AutoReopen::Always,
+                "false" => AutoReopen::Never,
+                "agent" => AutoReopen::Agent,
+                _ => {
+                    self.problem::<()>(setting, "must be true, false or agent");
+                    AutoReopen::Agent
+                }
+            },
+            Some(_) => {
+                self.problem::<()>(setting, "must be true, false or agent");
+                AutoReopen::Agent
+            }
+        }
+    }
+
+    fn duration(&mut self, setting: &str, default: Duration) -> Duration {
+        let parsed = match self.values.get(setting) {
+            None | Some(Value::Null) => return default,
+            Some(Value::Number(number)) => number
+                .as_f64()
+                .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds <= 3600.0)
+                .map(Duration::from_secs_f64),
+            Some(Value::String(text)) => humantime::parse_duration(text.trim())
+                .ok()
+                .or_else(|| {
+                    text.trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
+                        .map(Duration::from_secs_f64)
+                })
+                .filter(|duration| !duration.is_zero() && *duration <= Duration::from_secs(3600)),
+            Some(_) => None,
+        };
+        parsed.unwrap_or_else(|| {
+            self.problem::<()>(
+                setting,
+                "must be a duration from 1 ms to 1 h, e.g. `5s` or 5",
+            );
+            default
+        })
+    }
+
+    fn filter(&mut self, setting: &str) -> Filter {
+        match self.values.get(setting) {
+            None | Some(Value::Null) | Some(Value::Bool(false)) => Filter::never(),
+            Some(Value::Bool(true)) => Filter::always(),
+            Some(Value::String(query)) => match Filter::parse(query) {
+                Ok(filter) => filter,
+                Err(error) => {
+                    self.problem::<()>(setting, &error.to_string());
+                    Filter::never()
+                }
+            },
+            Some(_) => {
+                self.problem::<()>(setting, "must be a query string, or false");
+                Filter::never()
+            }
+        }
+    }
+}
+
+fn toml_to_json(value: toml::Value) -> Value {
+    match value {
+        toml::Value::String(text) => Value::String(text),
+        toml::Value::Integer(number) => Value::from(number),
+        toml::Value::Float(number) => Value::from(number),
+        toml::Value::Boolean(flag) => Value::Bool(flag),
+        toml::Value::Datetime(datetime) => Value::String(datetime.to_string()),
+        toml::Value::Array(items) => Value::Array(items.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(table) => Value::Object(
+            table
+                .into_iter()
+                .map(|(key, value)| (key, toml_to_json(value)))
+                .collect(),
+        ),
+    }
+}
+
+/// A YAML value as JSON, resolving Meya's `(@ vault.x.y )` references.
+fn yaml_to_json(
+    value: &Yaml,
+    vault: &impl Fn(&str) -> Option<String>,
+    setting: &str,
+) -> Result<Value, Problem> {
+    Ok(match value {
+        Yaml::String(text) => {
+            let trimmed = text.trim();
+            if let Some(inner) = trimmed
+                .strip_prefix("(@")
+                .and_then(|rest| rest.strip_suffix(')'))
+            {
+                let reference = inner.trim();
+                let path = reference.strip_prefix("vault.").ok_or_else(|| Problem {
+                    setting: setting.to_owned(),
+                    message: format!("only vault references are supported, found `{reference}`"),
+                })?;
+                let resolved = vault(path).ok_or_else(|| Problem {
+                    setting: setting.to_owned(),
+                    message: format!("the vault has no `{path}`"),
+                })?;
+                Value::String(resolved)
+            } else {
+                Value::String(text.clone())
+            }
+        }
+        Yaml::Integer(number) => Value::from(*number),
+        Yaml::Real(text) => text
+            .parse::<f64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::String(text.clone())),
+        Yaml::Boolean(flag) => Value::Bool(*flag),
+        Yaml::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| yaml_to_json(item, vault, setting))
+                .collect::<Result<_, _>>()?,
+        ),
+        Yaml::Null => Value::Null,
+        Yaml::Hash(_) | Yaml::Alias(_) | Yaml::BadValue => {
+            return Err(Problem {
+                setting: setting.to_owned(),
+                message: "has an unsupported value".into(),
+            });
+        }
+    })
+}

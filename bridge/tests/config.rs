@@ -1,0 +1,366 @@
+//! Loading settings: Meya's YAML with vault references, TOML, the environment, defaults, and
+//! one clear problem per missing or invalid setting.
+
+// Test helpers may panic: a panic is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bridge::config::{AutoReopen, Config, ConfigError, SEED_YAML, SunCoHost, ZendeskAuth};
+use serde_json::json;
+use zendesk_support::TicketStatus;
+
+fn vault(path: &str) -> Option<String> {
+    let entries = HashMap::from([
+        ("zendesk.support.subdomain", "acme"),
+        ("zendesk.support.bot_agent_email", "bot@acme.com"),
+        ("zendesk.support.bot_agent_api_token", "ZD-TOKEN-SECRET"),
+        ("zendesk.support.target_password", "TARGET-PASSWORD-SECRET"),
+    ]);
+    entries.get(path).map(|value| (*value).to_owned())
+}
+
+fn environment(extra: &[(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+    let mut variables: HashMap<&str, &str> = HashMap::from([
+        ("ZENDESK_WEBHOOK_SIGNING_SECRET", "SIGNING-SECRET"),
+        ("SUNCO_APP_ID", "5ebee0975ac5304b664a12fa"),
+        ("SUNCO_KEY_ID", "app_5ebee0975ac5"),
+        ("SUNCO_KEY_SECRET", "SUNCO-KEY-SECRET"),
+        ("SUNCO_WEBHOOK_SECRET", "SUNCO-WEBHOOK-SECRET"),
+    ]);
+    variables.extend(extra.iter().copied());
+    move |name| variables.get(name).map(|value| (*value).to_owned())
+}
+
+fn problems(error: ConfigError) -> Vec<(String, String)> {
+    match error {
+        ConfigError::Invalid(problems) => problems
+            .into_iter()
+            .map(|problem| (problem.setting, problem.message))
+            .collect(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The top-level (Zendesk) settings every valid configuration needs.
+const ZENDESK_PART: &str = r#"
+subdomain = "acme"
+bot_agent_email = "bot@acme.com"
+bot_agent_api_token = "ZD-TOKEN-SECRET"
+target_password = "TARGET-PASSWORD-SECRET"
+webhook_signing_secret = "SIGNING-SECRET"
+"#;
+
+/// The SunCo table every valid configuration needs.
+const SUNCO_PART: &str = r#"
+[sunshine_conversations]
+app_id = "app1"
+key_id = "app_key"
+key_secret = "SUNCO-KEY-SECRET"
+webhook_secret = "SUNCO-WEBHOOK-SECRET"
+"#;
+
+/// A minimal valid TOML configuration, with `extra` top-level settings.
+fn minimal(extra: &str) -> String {
+    format!("{extra}\n{ZENDESK_PART}{SUNCO_PART}")
+}
+
+#[test]
+fn the_seed_yaml_loads_with_vault_references_and_the_environment() {
+    let config = Config::loader()
+        .meya_yaml(SEED_YAML, vault)
+        .unwrap()
+        .env_with(environment(&[]))
+        .build()
+        .unwrap();
+    assert_eq!(config.zendesk.subdomain, "acme");
+    assert!(
+        matches!(&config.zendesk.auth, ZendeskAuth::ApiToken { email, .. } if email == "bot@acme.com")
+    );
+    assert_eq!(config.zendesk.target_username, "meya");
+    assert!(config.markdown);
+    assert!(!config.extract_html_links);
+    assert_eq!(
+        config.unlink_ticket_status,
+        [TicketStatus::Closed, TicketStatus::Solved]
+    );
+    assert!(config.include_text_with_media);
+    assert_eq!(config.sunco.host, SunCoHost::Zendesk("acme".into()));
+    let agent_ticket = json!({"ticket": {"status": "open", "tags": ["sunco_send"]},
+                              "current_user": {"role": "agent"}});
+    assert!(config.rx_unhandled_ticket.matches(&agent_ticket));
+    let customer_ticket = json!({"ticket": {"status": "open", "tags": ["sunco_send"]},
+                                 "current_user": {"role": "end-user"}});
+    assert!(!config.rx_unhandled_ticket.matches(&customer_ticket));
+}
+
+#[test]
+fn meya_defaults_apply() {
+    let config = Config::loader()
+        .toml(&minimal(""))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert!(!config.markdown);
+    assert!(config.extract_html_links);
+    assert_eq!(config.unlink_ticket_status, [TicketStatus::Closed]);
+    assert!(!config.include_text_with_media);
+    assert!(config.upload_attachments);
+    assert_eq!(config.auto_reopen_ticket, AutoReopen::Agent);
+    assert_eq!(config.api_timeout, Duration::from_secs(5));
+    assert!(!config.create_missing_sunco_user);
+    assert!(
+        !config.rx_unhandled_ticket.matches(&json!({})),
+        "the default filter is never"
+    );
+}
+
+#[test]
+fn everything_missing_is_reported_at_once_by_name() {
+    let error = Config::loader().build().unwrap_err();
+    let settings: Vec<String> = problems(error.clone())
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    for required in [
+        "subdomain",
+        "bot_agent_email",
+        "target_password",
+        "webhook_signing_secret",
+        "sunshine_conversations.app_id",
+        "sunshine_conversations.key_id",
+        "sunshine_conversations.key_secret",
+        "sunshine_conversations.webhook_secret",
+    ] {
+        assert!(
+            settings.contains(&required.to_owned()),
+            "{required} in {settings:?}"
+        );
+    }
+    assert!(
+        error.to_string().contains("`subdomain` is required"),
+        "{error}"
+    );
+}
+
+#[test]
+fn invalid_values_name_their_setting() {
+    let toml = format!(
+        r#"{ZENDESK_PART}
+unlink_ticket_status = ["solved", "archived"]
+auto_reopen_ticket = "sometimes"
+api_timeout = "forever"
+markdown = "maybe"
+
+[filter]
+rx_unhandled_ticket = "ticket.tags:sunco_send AND ticket.status:(new OR"
+{SUNCO_PART}"#
+    );
+    let found = problems(Config::loader().toml(&toml).unwrap().build().unwrap_err());
+    let message = |setting: &str| {
+        found
+            .iter()
+            .filter(|(s, _)| s == setting)
+            .map(|(_, m)| m.clone())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    assert!(message("unlink_ticket_status").contains("unknown status `archived`"));
+    assert!(message("unlink_ticket_status").contains("must contain `closed`"));
+    assert!(message("auto_reopen_ticket").contains("true, false or agent"));
+    assert!(message("api_timeout").contains("duration"));
+    assert!(message("markdown").contains("true or false"));
+    let filter = message("filter.rx_unhandled_ticket");
+    assert!(
+        filter.starts_with("column 49: expected a value after `ticket.status:`"),
+        "{filter}"
+    );
+}
+
+#[test]
+fn a_typo_is_an_error_not_a_silent_default() {
+    let error = Config::loader()
+        .toml(&format!(
+            "{}\n[filters]\nrx_unhandled_ticket = \"x:y\"\n",
+            minimal("")
+        ))
+        .unwrap_err();
+    assert_eq!(
+        problems(error),
+        [(
+            "filters.rx_unhandled_ticket".to_owned(),
+            "is not a setting of this bridge".to_owned()
+        )]
+    );
+    let error = Config::loader().toml("markdwn = true").unwrap_err();
+    assert_eq!(problems(error)[0].0, "markdwn");
+}
+
+#[test]
+fn syntax_errors_are_reported() {
+    assert!(matches!(
+        Config::loader().toml("subdomain = "),
+        Err(ConfigError::Syntax { .. })
+    ));
+    assert!(matches!(
+        Config::loader().meya_yaml("type: [unclosed", vault),
+        Err(ConfigError::Syntax { .. })
+    ));
+    assert!(matches!(
+        Config::loader().meya_yaml("- a list", vault),
+        Err(ConfigError::Syntax { .. })
+    ));
+}
+
+#[test]
+fn meya_yaml_checks_its_type_and_vault() {
+    let error = Config::loader()
+        .meya_yaml(
+            "type: meya.zendesk.sunshine_conversations.integration\n",
+            vault,
+        )
+        .unwrap_err();
+    assert_eq!(problems(error)[0].0, "type");
+    let error = Config::loader()
+        .meya_yaml(
+            "type: meya.zendesk.support.integration\ntarget_password: (@ vault.nowhere )\n",
+            vault,
+        )
+        .unwrap_err();
+    assert_eq!(
+        problems(error),
+        [(
+            "target_password".to_owned(),
+            "the vault has no `nowhere`".to_owned()
+        )]
+    );
+    let error = Config::loader()
+        .meya_yaml(
+            "type: meya.zendesk.support.integration\nsubdomain: (@ flow.x )\n",
+            vault,
+        )
+        .unwrap_err();
+    assert!(problems(error)[0].1.contains("only vault references"));
+}
+
+#[test]
+fn later_sources_override_earlier_ones() {
+    let config = Config::loader()
+        .toml(&minimal(""))
+        .unwrap()
+        .env_with(environment(&[
+            ("ZENDESK_SUBDOMAIN", "other"),
+            ("ZENDESK_TARGET_USERNAME", "bridge"),
+            ("ZENDESK_BASE_URL", "http://127.0.0.1:9000"),
+            ("SUNCO_BASE_URL", "http://127.0.0.1:9001"),
+            ("SUNCO_REGION", ""),
+        ]))
+        .build()
+        .unwrap();
+    assert_eq!(config.zendesk.subdomain, "other");
+    assert_eq!(config.zendesk.target_username, "bridge");
+    assert_eq!(
+        config.zendesk.base_url.as_deref(),
+        Some("http://127.0.0.1:9000")
+    );
+    assert_eq!(
+        config.sunco.host,
+        SunCoHost::BaseUrl("http://127.0.0.1:9001".into())
+    );
+}
+
+#[test]
+fn oauth_credentials_and_regions() {
+    let config = Config::loader()
+        .toml(&minimal(""))
+        .unwrap()
+        .env_with(environment(&[
+            ("ZENDESK_OAUTH_CLIENT_ID", "bridge"),
+            ("ZENDESK_OAUTH_CLIENT_SECRET", "OAUTH-SECRET"),
+            ("SUNCO_REGION", "eu"),
+        ]))
+        .build()
+        .unwrap();
+    assert!(
+        matches!(&config.zendesk.auth, ZendeskAuth::OAuth { client_id, .. } if client_id == "bridge")
+    );
+    assert_eq!(config.sunco.host, SunCoHost::SmoochEu);
+
+    let error = Config::loader()
+        .toml(&minimal(""))
+        .unwrap()
+        .env_with(environment(&[
+            ("ZENDESK_OAUTH_CLIENT_ID", "bridge"),
+            ("SUNCO_REGION", "mars"),
+        ]))
+        .build()
+        .unwrap_err();
+    let settings: Vec<String> = problems(error).into_iter().map(|(s, _)| s).collect();
+    assert_eq!(
+        settings,
+        ["oauth_client_secret", "sunshine_conversations.region"]
+    );
+}
+
+#[test]
+fn durations_and_flags_accept_common_spellings() {
+    for (written, expected) in [
+        ("\"500ms\"", 500),
+        ("\"2s\"", 2000),
+        ("3", 3000),
+        ("1.5", 1500),
+    ] {
+        let config = Config::loader()
+            .toml(&minimal(&format!("api_timeout = {written}")))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(
+            config.api_timeout,
+            Duration::from_millis(expected),
+            "{written}"
+        );
+    }
+    let config = Config::loader()
+        .toml(&minimal("markdown = \"yes\"\nauto_reopen_ticket = false"))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert!(config.markdown);
+    assert_eq!(config.auto_reopen_ticket, AutoReopen::Never);
+}
+
+#[test]
+fn debug_never_shows_a_secret() {
+    let config = Config::loader()
+        .meya_yaml(SEED_YAML, vault)
+        .unwrap()
+        .env_with(environment(&[]))
+        .build()
+        .unwrap();
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("SECRET"), "{shown}");
+    assert!(shown.contains("bot@acme.com"));
+}
+
+#[test]
+fn the_shipped_toml_is_the_seed() {
+    let config = Config::loader()
+        .toml(include_str!("../config/seed.toml"))
+        .unwrap()
+        .env_with(environment(&[
+            ("ZENDESK_SUBDOMAIN", "acme"),
+            ("ZENDESK_BOT_AGENT_EMAIL", "bot@acme.com"),
+            ("ZENDESK_BOT_AGENT_API_TOKEN", "ZD-TOKEN-SECRET"),
+            ("ZENDESK_TARGET_PASSWORD", "TARGET-PASSWORD-SECRET"),
+        ]))
+        .build()
+        .unwrap();
+    assert!(config.markdown && !config.extract_html_links && config.include_text_with_media);
+    assert_eq!(
+        config.unlink_ticket_status,
+        [TicketStatus::Closed, TicketStatus::Solved]
+    );
+    assert!(config.rx_unhandled_ticket.as_str().contains("sunco_send"));
+}
