@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::client::{Call, decode};
 use crate::open_enum::null_as_default;
 use crate::pagination::{CursorMeta, MAX_PAGES};
-use crate::{Client, Page, Result};
+use crate::{Client, Page, Result, User};
 
 /// A ticket comment.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -79,6 +79,8 @@ impl Attachment {
 struct CommentsPage {
     #[serde(default, deserialize_with = "null_as_default")]
     comments: Vec<Comment>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    users: Vec<User>,
     #[serde(default)]
     meta: CursorMeta,
 }
@@ -91,6 +93,7 @@ pub struct CommentsRequest<'c> {
     ticket_id: i64,
     page_size: u32,
     after: Option<String>,
+    include_users: bool,
 }
 
 impl<'c> CommentsRequest<'c> {
@@ -100,6 +103,7 @@ impl<'c> CommentsRequest<'c> {
             ticket_id,
             page_size: 100,
             after: None,
+            include_users: false,
         }
     }
 
@@ -112,6 +116,13 @@ impl<'c> CommentsRequest<'c> {
     /// Starts after this cursor (a page's [`after_cursor`](Page::after_cursor)).
     pub fn after(mut self, cursor: impl Into<String>) -> Self {
         self.after = Some(cursor.into());
+        self
+    }
+
+    /// Sideloads the comments' authors (`include=users`) into [`Page::users`], so their
+    /// names need no further request.
+    pub fn include_users(mut self) -> Self {
+        self.include_users = true;
         self
     }
 
@@ -129,6 +140,9 @@ impl<'c> CommentsRequest<'c> {
             if let Some(after) = &self.after {
                 query.append_pair("page[after]", after);
             }
+            if self.include_users {
+                query.append_pair("include", "users");
+            }
         }
         let page: CommentsPage =
             decode(self.client.send(Call::new(Method::GET, url)).await?).await?;
@@ -137,6 +151,7 @@ impl<'c> CommentsRequest<'c> {
             items: page.comments,
             has_more: page.meta.has_more && after_cursor.is_some(),
             after_cursor,
+            users: page.users,
         })
     }
 
@@ -146,12 +161,27 @@ impl<'c> CommentsRequest<'c> {
     ///
     /// # Errors
     /// See [`Error`](crate::Error).
-    pub async fn all(mut self) -> Result<Vec<Comment>> {
+    pub async fn all(self) -> Result<Vec<Comment>> {
+        Ok(self.all_pages().await?.items)
+    }
+
+    /// Like [`all`](Self::all), answering one [`Page`] that holds every comment and every
+    /// sideloaded user (see [`include_users`](Self::include_users)).
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn all_pages(mut self) -> Result<Page<Comment>> {
         let mut comments = Vec::new();
+        let mut users: Vec<User> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for _ in 0..MAX_PAGES {
             let page = self.send().await?;
             comments.extend(page.items);
+            for user in page.users {
+                if !users.iter().any(|known| known.id == user.id) {
+                    users.push(user);
+                }
+            }
             match page.after_cursor {
                 Some(cursor) if page.has_more => {
                     if !seen.insert(cursor.clone()) {
@@ -159,17 +189,17 @@ impl<'c> CommentsRequest<'c> {
                             ticket_id = self.ticket_id,
                             "Zendesk repeated a comments cursor; stopping"
                         );
-                        return Ok(comments);
+                        return Ok(Page::complete(comments, users));
                     }
                     self.after = Some(cursor);
                 }
-                _ => return Ok(comments),
+                _ => return Ok(Page::complete(comments, users)),
             }
         }
         tracing::warn!(
             ticket_id = self.ticket_id,
             "comments walk hit MAX_PAGES; stopping"
         );
-        Ok(comments)
+        Ok(Page::complete(comments, users))
     }
 }

@@ -12,6 +12,20 @@ pub struct Page<T> {
     pub has_more: bool,
     /// The cursor of the next page (`page[after]`), when there is one.
     pub after_cursor: Option<String>,
+    /// Users sideloaded with the page (`include=users`), when asked for.
+    pub users: Vec<crate::User>,
+}
+
+impl<T> Page<T> {
+    /// Everything a walk over all pages read.
+    pub(crate) fn complete(items: Vec<T>, users: Vec<crate::User>) -> Self {
+        Self {
+            items,
+            has_more: false,
+            after_cursor: None,
+            users,
+        }
+    }
 }
 
 /// The `meta` object of a cursor page.

@@ -266,6 +266,31 @@ async fn a_repeated_cursor_ends_the_walk() {
 }
 
 #[tokio::test]
+async fn comments_can_sideload_their_authors() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/4021/comments"))
+        .and(query_param("include", "users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "comments": [{"id": 1, "author_id": 7, "body": "hi", "public": true}],
+            "users": [{"id": 7, "name": "Sam Agent", "role": "agent"}],
+            "meta": {"has_more": false}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let page = client_for(&server)
+        .tickets()
+        .comments(4021)
+        .include_users()
+        .all_pages()
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.users[0].name.as_deref(), Some("Sam Agent"));
+}
+
+#[tokio::test]
 async fn one_page_reads_the_oas_example() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

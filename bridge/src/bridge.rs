@@ -1,0 +1,122 @@
+//! [`Bridge`]: the two clients, the link store and the configuration, together.
+
+use std::fmt;
+use std::sync::Arc;
+
+use meya_links::LinkStore;
+use secrecy::ExposeSecret;
+
+use crate::config::{Config, SunCoHost, ZendeskAuth};
+use crate::{Error, Result};
+
+/// The thread data key holding the linked SunCo conversation's id.
+pub const CONVERSATION_KEY: &str = "sunco_conversation_id";
+/// The thread data key holding the thread's mode (`agent` once an agent started it).
+pub const MODE_KEY: &str = "mode";
+
+/// The agent-initiated conversation bridge between Zendesk Support and SunCo.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::sync::Arc;
+/// use bridge::{Bridge, config::Config};
+/// use meya_links::SqliteStore;
+///
+/// let config = Config::loader()
+///     .toml(&std::fs::read_to_string("bridge.toml")?)?
+///     .env()
+///     .build()?;
+/// let store = Arc::new(SqliteStore::open("bridge.db").await?);
+/// let bridge = Bridge::new(config, store)?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Bridge {
+    pub(crate) zendesk: zendesk_support::Client,
+    pub(crate) sunco: sunshine_conversations::Client,
+    pub(crate) store: Arc<dyn LinkStore>,
+    pub(crate) config: Arc<Config>,
+}
+
+impl fmt::Debug for Bridge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Bridge")
+            .field("zendesk", &self.zendesk)
+            .field("sunco", &self.sunco)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Bridge {
+    /// Builds the Zendesk and SunCo clients from `config` (the Zendesk one with
+    /// `api_timeout`).
+    ///
+    /// # Errors
+    /// [`Error::Setup`] when a client cannot be built from the settings.
+    pub fn new(config: Config, store: Arc<dyn LinkStore>) -> Result<Self> {
+        let zendesk_auth = match &config.zendesk.auth {
+            ZendeskAuth::ApiToken { email, token } => {
+                zendesk_support::Auth::api_token(email, token.expose_secret())
+            }
+            ZendeskAuth::OAuth {
+                client_id,
+                client_secret,
+            } => {
+                zendesk_support::Auth::client_credentials(client_id, client_secret.expose_secret())
+            }
+        };
+        let setup = |error: &dyn fmt::Display| Error::Setup(error.to_string());
+        let zendesk = zendesk_support::Client::builder();
+        let zendesk = match &config.zendesk.base_url {
+            Some(url) => zendesk.base_url(url),
+            None => zendesk.subdomain(&config.zendesk.subdomain),
+        }
+        .map_err(|e| setup(&e))?
+        .auth(zendesk_auth)
+        .timeout(config.api_timeout)
+        .build()
+        .map_err(|e| setup(&e))?;
+
+        let sunco = sunshine_conversations::Client::builder().app_id(&config.sunco.app_id);
+        let sunco = match &config.sunco.host {
+            SunCoHost::Zendesk(subdomain) => sunco.zendesk_subdomain(subdomain),
+            SunCoHost::SmoochUs => sunco.host(sunshine_conversations::Host::SmoochUs),
+            SunCoHost::SmoochEu => sunco.host(sunshine_conversations::Host::SmoochEu),
+            SunCoHost::BaseUrl(url) => sunco.base_url(url),
+        }
+        .map_err(|e| setup(&e))?
+        .auth(sunshine_conversations::Auth::basic(
+            &config.sunco.key_id,
+            config.sunco.key_secret.expose_secret(),
+        ))
+        .build()
+        .map_err(|e| setup(&e))?;
+        Ok(Self::from_parts(config, zendesk, sunco, store))
+    }
+
+    /// Assembles a bridge from clients built by the caller (custom retry policies, proxies).
+    pub fn from_parts(
+        config: Config,
+        zendesk: zendesk_support::Client,
+        sunco: sunshine_conversations::Client,
+        store: Arc<dyn LinkStore>,
+    ) -> Self {
+        Self {
+            zendesk,
+            sunco,
+            store,
+            config: Arc::new(config),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The link store.
+    pub fn store(&self) -> &Arc<dyn LinkStore> {
+        &self.store
+    }
+}

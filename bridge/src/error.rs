@@ -1,0 +1,79 @@
+//! The bridge's error type.
+
+use zendesk_support::webhook::WebhookError as ZendeskWebhookError;
+
+/// What went wrong in a bridge call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The ticket has no requester id.
+    #[error("ticket {ticket_id} has no requester")]
+    NoRequester {
+        /// The ticket.
+        ticket_id: i64,
+    },
+    /// The requester has no email, so no SunCo user can be found (the agent was told by an
+    /// internal note).
+    #[error("the requester of ticket {ticket_id} has no email")]
+    NoRequesterEmail {
+        /// The ticket.
+        ticket_id: i64,
+    },
+    /// No SunCo user has the requester's email as external id: the customer never opened
+    /// the messenger while logged in (the agent was told by an internal note).
+    #[error("no SunCo user has the external id of ticket {ticket_id}'s requester")]
+    NoSunCoUser {
+        /// The ticket.
+        ticket_id: i64,
+    },
+    /// A Zendesk call failed.
+    #[error("Zendesk call failed")]
+    Zendesk(#[from] zendesk_support::Error),
+    /// A SunCo call failed.
+    #[error("SunCo call failed")]
+    SunCo(#[from] sunshine_conversations::Error),
+    /// The link store failed.
+    #[error("link store failed")]
+    Store(#[from] meya_links::Error),
+    /// The bridge could not be built from its configuration.
+    #[error("invalid bridge setup: {0}")]
+    Setup(String),
+}
+
+/// Why a webhook request was not processed, and the HTTP status to answer with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookRejection {
+    /// Bad credentials or signature: answer 401.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// A malformed body: answer 400.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Processing failed after the request was accepted: answer 500 so the sender retries.
+    #[error("processing failed")]
+    Failed(#[from] Error),
+}
+
+impl WebhookRejection {
+    /// The HTTP status a web framework should answer with.
+    pub fn status(&self) -> u16 {
+        match self {
+            WebhookRejection::Unauthorized(_) => 401,
+            WebhookRejection::BadRequest(_) => 400,
+            WebhookRejection::Failed(_) => 500,
+        }
+    }
+
+    pub(crate) fn from_zendesk(error: ZendeskWebhookError) -> Self {
+        match error {
+            ZendeskWebhookError::MalformedPayload { .. } => {
+                WebhookRejection::BadRequest(error.to_string())
+            }
+            other => WebhookRejection::Unauthorized(other.to_string()),
+        }
+    }
+}
+
+/// `Result` with the bridge's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

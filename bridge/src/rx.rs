@@ -1,0 +1,279 @@
+//! rx, Zendesk -> SunCo: a linked ticket's public agent comments become business messages,
+//! each exactly once.
+
+use std::time::Duration;
+
+use meya_links::{ClaimOutcome, DeliveryClaim, ThreadId, ZENDESK_SUPPORT};
+use sunshine_conversations::{MAX_TEXT_CHARS, NewContent, NewMessage, UserFilter};
+use zendesk_support::Comment;
+
+use crate::bridge::CONVERSATION_KEY;
+use crate::{Bridge, Error, Result};
+
+/// How long a worker holds a comment's delivery before another may take it over.
+const DELIVERY_LEASE: Duration = Duration::from_secs(60);
+
+/// One comment delivered as SunCo messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeliveredComment {
+    /// The Zendesk comment id.
+    pub comment_id: i64,
+    /// The SunCo messages it became, in order.
+    pub message_ids: Vec<String>,
+}
+
+/// What one rx pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RxOutcome {
+    /// Comments delivered by this pass.
+    pub delivered: Vec<DeliveredComment>,
+    /// Comments an earlier pass had delivered.
+    pub already_delivered: usize,
+    /// Comments another worker is delivering right now (this pass stopped there, to keep
+    /// the order).
+    pub in_progress: usize,
+}
+
+impl Bridge {
+    /// The SunCo conversation linked to a thread: cached in the thread data, else the user's
+    /// existing personal conversation, else a new one. Answers the id and whether it was
+    /// created.
+    pub(crate) async fn conversation_for(
+        &self,
+        thread: &ThreadId,
+        sunco_user_id: &str,
+    ) -> Result<(String, bool)> {
+        if let Some(id) = self.store.thread_get(thread, CONVERSATION_KEY).await? {
+            return Ok((id, false));
+        }
+        let page = self
+            .sunco
+            .conversations()
+            .list(UserFilter::UserId(sunco_user_id.to_owned()))
+            .send()
+            .await?;
+        let existing = page
+            .conversations
+            .iter()
+            .find(|c| c.is_default == Some(true))
+            .or_else(|| page.conversations.first())
+            .map(|c| c.id.clone());
+        let (id, created) = match existing {
+            Some(id) => (id, false),
+            None => {
+                let conversation = self
+                    .sunco
+                    .conversations()
+                    .create_personal(sunco_user_id, None)
+                    .await?;
+                (conversation.id, true)
+            }
+        };
+        self.store.thread_set(thread, CONVERSATION_KEY, &id).await?;
+        Ok((id, created))
+    }
+
+    /// Delivers a ticket's public comments not written by its requester, in order, each once.
+    pub(crate) async fn deliver_comments(
+        &self,
+        ticket_id: i64,
+        requester_id: i64,
+        conversation_id: &str,
+    ) -> Result<RxOutcome> {
+        let page = self
+            .zendesk
+            .tickets()
+            .comments(ticket_id)
+            .include_users()
+            .all_pages()
+            .await?;
+        let mut outcome = RxOutcome::default();
+        for comment in &page.items {
+            if !comment.public || comment.author_id == Some(requester_id) {
+                continue;
+            }
+            let claim = match self
+                .store
+                .delivery_claim(ZENDESK_SUPPORT, &comment.id.to_string(), DELIVERY_LEASE)
+                .await?
+            {
+                ClaimOutcome::Claimed(claim) => claim,
+                ClaimOutcome::Delivered { .. } | ClaimOutcome::Failed { .. } => {
+                    outcome.already_delivered += 1;
+                    continue;
+                }
+                ClaimOutcome::InProgress { .. } => {
+                    outcome.in_progress += 1;
+                    break;
+                }
+                _ => continue,
+            };
+            let author = comment.author_id.and_then(|id| {
+                page.users
+                    .iter()
+                    .find(|user| user.id == Some(id))
+                    .and_then(|user| user.name.clone())
+            });
+            let message_ids = self
+                .send_comment(
+                    ticket_id,
+                    comment,
+                    author.as_deref(),
+                    conversation_id,
+                    &claim,
+                )
+                .await?;
+            self.store
+                .delivery_complete(&claim, &message_ids.join(","))
+                .await?;
+            outcome.delivered.push(DeliveredComment {
+                comment_id: comment.id,
+                message_ids,
+            });
+        }
+        Ok(outcome)
+    }
+
+    /// Posts one comment's messages. On a definite failure the claim is released so the next
+    /// webhook retries; after a timeout it is kept (the message may have arrived) and expires.
+    async fn send_comment(
+        &self,
+        ticket_id: i64,
+        comment: &Comment,
+        author: Option<&str>,
+        conversation_id: &str,
+        claim: &DeliveryClaim,
+    ) -> Result<Vec<String>> {
+        let mut ids = Vec::new();
+        for content in self.contents(comment) {
+            let mut message = NewMessage::new(content)
+                .metadata("zendesk_comment_id", comment.id.to_string())
+                .metadata("zendesk_ticket_id", ticket_id.to_string());
+            if let Some(name) = author {
+                message = message.display_name(name);
+            }
+            match self.sunco.messages().post(conversation_id, &message).await {
+                Ok(posted) => ids.extend(posted.into_iter().map(|m| m.id)),
+                Err(error) => {
+                    if !error.is_timeout()
+                        && let Err(release) = self.store.delivery_release(claim).await
+                    {
+                        tracing::warn!(error = %release, "could not release a delivery claim");
+                    }
+                    return Err(Error::SunCo(error));
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    /// The messages a comment becomes: its text (Markdown or plain, per `markdown`) and its
+    /// attachments as image or file messages, the text on the first media message when
+    /// `include_text_with_media`.
+    fn contents(&self, comment: &Comment) -> Vec<NewContent> {
+        let text = comment
+            .body
+            .as_deref()
+            .map(str::trim)
+            .filter(|body| !body.is_empty())
+            .map(str::to_owned);
+        let media: Vec<(bool, String)> = comment
+            .attachments
+            .iter()
+            .filter_map(|a| Some((a.is_image(), a.content_url.clone()?)))
+            .collect();
+        let text_content = |text: String| {
+            if self.config.markdown {
+                NewContent::markdown(text)
+            } else {
+                NewContent::text(text)
+            }
+        };
+        let mut contents = Vec::new();
+        let mut media_text = None;
+        match text {
+            Some(text)
+                if self.config.include_text_with_media
+                    && !media.is_empty()
+                    && text.chars().count() <= MAX_TEXT_CHARS =>
+            {
+                media_text = Some(text);
+            }
+            Some(text) => contents.extend(split_text(&text, MAX_TEXT_CHARS).map(text_content)),
+            None => {}
+        }
+        for (is_image, url) in media {
+            let text = media_text.take();
+            contents.push(if is_image {
+                NewContent::image(url, text)
+            } else {
+                NewContent::file(url, text)
+            });
+        }
+        contents
+    }
+}
+
+/// Splits text into pieces of at most `max` characters, in order: at paragraph breaks where
+/// possible, else at line breaks, else at spaces, else anywhere.
+fn split_text(text: &str, max: usize) -> impl Iterator<Item = String> + '_ {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let rest_trimmed = rest.trim_start_matches('\n');
+        if rest_trimmed.is_empty() {
+            return None;
+        }
+        rest = rest_trimmed;
+        if rest.chars().count() <= max {
+            let piece = rest.to_owned();
+            rest = "";
+            return Some(piece);
+        }
+        let limit = rest.char_indices().nth(max).map_or(rest.len(), |(i, _)| i);
+        let window = &rest[..limit];
+        let cut = ["\n\n", "\n", " "]
+            .iter()
+            .find_map(|separator| window.rfind(separator).filter(|&at| at > 0))
+            .unwrap_or(limit);
+        let (piece, remainder) = rest.split_at(cut);
+        rest = remainder.trim_start_matches(' ');
+        Some(piece.trim_end().to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_text;
+
+    #[test]
+    fn short_text_is_one_piece() {
+        assert_eq!(split_text("hello", 10).collect::<Vec<_>>(), ["hello"]);
+    }
+
+    #[test]
+    fn long_text_splits_at_paragraphs_then_lines_then_spaces() {
+        let text = "aaaa bbbb\n\ncccc dddd\neeee";
+        assert_eq!(
+            split_text(text, 12).collect::<Vec<_>>(),
+            ["aaaa bbbb", "cccc dddd", "eeee"]
+        );
+        assert_eq!(
+            split_text("abcdefghij", 4).collect::<Vec<_>>(),
+            ["abcd", "efgh", "ij"]
+        );
+        let long: String = "word ".repeat(2000);
+        let pieces: Vec<String> = split_text(&long, 4096).collect();
+        assert!(pieces.iter().all(|piece| piece.chars().count() <= 4096));
+        assert_eq!(pieces.concat().replace(' ', ""), long.replace(' ', ""));
+    }
+
+    #[test]
+    fn multibyte_text_splits_on_char_boundaries() {
+        let text = "é".repeat(10);
+        let pieces: Vec<String> = split_text(&text, 3).collect();
+        assert_eq!(pieces.len(), 4);
+        assert_eq!(pieces.concat(), text);
+    }
+}

@@ -1,0 +1,120 @@
+//! The Zendesk webhook entry point: verify, parse, then rx, the unhandled flow, or ignore.
+
+use http::HeaderMap;
+use meya_links::{SUNSHINE_CONVERSATIONS, ZENDESK_SUPPORT};
+use secrecy::ExposeSecret;
+use zendesk_support::webhook;
+
+use crate::rx::RxOutcome;
+use crate::unhandled::Outcome;
+use crate::{Bridge, Error, WebhookRejection, filter};
+
+/// What a Zendesk webhook request led to. Every variant answers 200.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ZendeskWebhookOutcome {
+    /// A linked ticket: its new public agent comments were delivered.
+    Synced {
+        /// The ticket.
+        ticket_id: i64,
+        /// What was delivered.
+        rx: RxOutcome,
+    },
+    /// An unlinked ticket the filter took: the agent-initiated flow ran.
+    Started(Box<Outcome>),
+    /// The flow could not reach the customer (no email, no SunCo user); the agent was told
+    /// on the ticket. Zendesk need not retry.
+    Refused {
+        /// The ticket.
+        ticket_id: i64,
+        /// Why.
+        reason: String,
+    },
+    /// Not for the bridge.
+    Ignored {
+        /// The ticket.
+        ticket_id: i64,
+        /// Why.
+        reason: &'static str,
+    },
+}
+
+impl Bridge {
+    /// Handles one Zendesk webhook request, framework-agnostic: checks the basic auth and the
+    /// signature on the raw body, parses the trigger payload, then runs rx for a linked
+    /// ticket, the agent-initiated flow for an unlinked ticket the filter takes, or ignores it.
+    ///
+    /// # Errors
+    /// [`WebhookRejection`], whose [`status`](WebhookRejection::status) is the HTTP answer.
+    pub async fn handle_zendesk_webhook(
+        &self,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+    ) -> Result<ZendeskWebhookOutcome, WebhookRejection> {
+        let zendesk = &self.config.zendesk;
+        webhook::verify_basic_auth(
+            headers,
+            &zendesk.target_username,
+            zendesk.target_password.expose_secret(),
+        )
+        .map_err(WebhookRejection::from_zendesk)?;
+        webhook::verify_signature(
+            headers,
+            raw_body,
+            zendesk.webhook_signing_secret.expose_secret(),
+        )
+        .map_err(WebhookRejection::from_zendesk)?;
+        let event =
+            webhook::parse_ticket_event(raw_body).map_err(WebhookRejection::from_zendesk)?;
+        let ticket_id = event.ticket.id;
+
+        let linked = self
+            .store
+            .thread_try_lookup(ZENDESK_SUPPORT, &ticket_id.to_string())
+            .await
+            .map_err(Error::from)?;
+        if let Some(thread) = linked {
+            let requester_id = event
+                .requester()
+                .and_then(|requester| requester.id)
+                .ok_or(Error::NoRequester { ticket_id })?;
+            let Some(sunco_user_id) = self
+                .store
+                .thread_try_reverse_lookup(&thread, SUNSHINE_CONVERSATIONS)
+                .await
+                .map_err(Error::from)?
+            else {
+                return Ok(ZendeskWebhookOutcome::Ignored {
+                    ticket_id,
+                    reason: "the ticket's thread has no SunCo user",
+                });
+            };
+            let (conversation_id, _) = self.conversation_for(&thread, &sunco_user_id).await?;
+            let rx = self
+                .deliver_comments(ticket_id, requester_id, &conversation_id)
+                .await?;
+            return Ok(ZendeskWebhookOutcome::Synced { ticket_id, rx });
+        }
+
+        if !self
+            .config
+            .rx_unhandled_ticket
+            .matches(&filter::document(&event))
+        {
+            return Ok(ZendeskWebhookOutcome::Ignored {
+                ticket_id,
+                reason: "the ticket is not linked and filter.rx_unhandled_ticket does not match",
+            });
+        }
+        match self.handle_unhandled_ticket(&event).await {
+            Ok(outcome) => Ok(ZendeskWebhookOutcome::Started(Box::new(outcome))),
+            Err(error @ (Error::NoRequesterEmail { .. } | Error::NoSunCoUser { .. })) => {
+                Ok(ZendeskWebhookOutcome::Refused {
+                    ticket_id,
+                    reason: error.to_string(),
+                })
+            }
+            Err(error) => Err(WebhookRejection::Failed(error)),
+        }
+    }
+}
