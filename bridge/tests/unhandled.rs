@@ -43,17 +43,24 @@ impl Fakes {
         fakes
     }
 
+    /// A bridge on the fakes with the seed's settings; `extra` adds or replaces settings
+    /// (`markdown` defaults to true here, as in the seed).
     fn bridge(&self, store: Arc<dyn LinkStore>, extra: &str) -> Bridge {
+        let markdown = if extra.contains("markdown") {
+            ""
+        } else {
+            "markdown = true"
+        };
         let config = Config::loader()
             .toml(&format!(
                 r#"{extra}
+{markdown}
 subdomain = "acme"
 base_url = "{zendesk}"
 bot_agent_email = "bot@acme.test"
 bot_agent_api_token = "zd-token"
 target_password = "target-pass"
 webhook_signing_secret = "{SIGNING_SECRET}"
-markdown = true
 unlink_ticket_status = ["closed", "solved"]
 
 [filter]
@@ -761,4 +768,33 @@ async fn links_survive_a_restart_on_sqlite() {
         .unwrap();
     assert!(outcome.rx.delivered.is_empty());
     assert_eq!(sent_messages(&fakes).await.len(), 3);
+}
+
+#[tokio::test]
+async fn plain_text_and_text_with_media_follow_the_settings() {
+    let fakes = Fakes::start().await;
+    mount_comments(&fakes).await;
+    mount_sunco_user(&fakes, sunco_user_v2()).await;
+    mount_conversations(&fakes, true).await;
+    mount_messages(&fakes, "conv-old").await;
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    fakes
+        .bridge(store, "markdown = false\ninclude_text_with_media = true")
+        .handle_unhandled_ticket(&event("jane.doe+vip@example.com"))
+        .await
+        .unwrap();
+    let contents: Vec<Value> = sent_messages(&fakes)
+        .await
+        .into_iter()
+        .map(|message| message["content"].clone())
+        .collect();
+    assert_eq!(
+        contents,
+        [
+            json!({"type": "text", "text": "Hello **Jane**, your order shipped."}),
+            json!({"type": "image",
+                   "mediaUrl": "https://acme.zendesk.com/attachments/token/t1/?name=label.png",
+                   "text": "See the label."}),
+        ]
+    );
 }
