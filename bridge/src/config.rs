@@ -168,6 +168,9 @@ pub struct Config {
     /// Create the SunCo user when the requester has none, so the message waits for them
     /// (instead of an internal note on the ticket). Default false.
     pub create_missing_sunco_user: bool,
+    /// A customer message in a conversation whose ticket was unlinked (solved, closed) opens
+    /// a new ticket linked to the same thread (true), or is ignored (false). Default true.
+    pub new_ticket_for_unlinked_reply: bool,
 }
 
 /// One setting that is missing or invalid.
@@ -216,6 +219,7 @@ const SETTINGS: &[&str] = &[
     "auto_reopen_ticket",
     "api_timeout",
     "create_missing_sunco_user",
+    "new_ticket_for_unlinked_reply",
     "filter.rx_unhandled_ticket",
     "sunshine_conversations.app_id",
     "sunshine_conversations.key_id",
@@ -422,6 +426,7 @@ impl ConfigLoader {
         let include_text_with_media = check.flag("include_text_with_media", false);
         let upload_attachments = check.flag("upload_attachments", true);
         let create_missing_sunco_user = check.flag("create_missing_sunco_user", false);
+        let new_ticket_for_unlinked_reply = check.flag("new_ticket_for_unlinked_reply", true);
         let unlink_ticket_status = check.statuses("unlink_ticket_status");
         let auto_reopen_ticket = check.auto_reopen("auto_reopen_ticket");
         let api_timeout = check.duration("api_timeout", Duration::from_secs(5));
@@ -492,6 +497,7 @@ impl ConfigLoader {
                 api_timeout,
                 rx_unhandled_ticket,
                 create_missing_sunco_user,
+                new_ticket_for_unlinked_reply,
             }),
             // Every `None` above recorded a problem, so this arm is not reached; it stays an
             // error rather than a panic.

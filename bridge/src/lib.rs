@@ -10,21 +10,27 @@
 //! - [`filter`]: Meya's ticket filter language (`filter.rx_unhandled_ticket`).
 //! - [`Bridge::handle_unhandled_ticket`]: the seed's flow, step by step.
 //! - [`Bridge::handle_zendesk_webhook`]: the framework-agnostic entry point for Zendesk's
-//!   webhook: verify, parse, then rx, the flow, or ignore.
+//!   webhook: verify, parse, then rx (unlinking tickets that reach `unlink_ticket_status`),
+//!   the flow, or ignore.
+//! - [`Bridge::handle_sunco_webhook`]: the entry point for SunCo's webhook: customer
+//!   messages become comments on the linked ticket (or open a new one), exactly once each.
 //!
-//! **Status:** the customer's side (SunCo -> Zendesk), unlinking on solve, and crash-safe
-//! redelivery checks are the next steps (the "conversation sync" work).
+//! **Status:** webhooks are processed before they are acknowledged; a durable inbox with
+//! background processing, batching of updates per ticket, and re-send checks after
+//! timeouts are the next steps (the "conversation sync" work).
 
 mod bridge;
 pub mod config;
 mod error;
 pub mod filter;
 mod rx;
+mod tx;
 mod unhandled;
 mod zendesk_webhook;
 
 pub use bridge::{Bridge, CONVERSATION_KEY, MODE_KEY};
 pub use error::{Error, Result, WebhookRejection};
 pub use rx::{DeliveredComment, RxOutcome};
+pub use tx::{EventOutcome, MAX_MEDIA_BYTES};
 pub use unhandled::{Link, Outcome};
 pub use zendesk_webhook::ZendeskWebhookOutcome;

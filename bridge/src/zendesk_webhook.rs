@@ -13,6 +13,14 @@ use crate::{Bridge, Error, WebhookRejection, filter};
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ZendeskWebhookOutcome {
+    /// A linked ticket whose status is in `unlink_ticket_status`: its last comments were
+    /// delivered, then it was unlinked from its thread.
+    Unlinked {
+        /// The ticket.
+        ticket_id: i64,
+        /// What was delivered first.
+        rx: RxOutcome,
+    },
     /// A linked ticket: its new public agent comments were delivered.
     Synced {
         /// The ticket.
@@ -93,6 +101,19 @@ impl Bridge {
             let rx = self
                 .deliver_comments(ticket_id, requester_id, &conversation_id)
                 .await?;
+            let closing = event
+                .ticket
+                .status
+                .as_ref()
+                .is_some_and(|status| self.config.unlink_ticket_status.contains(status));
+            if closing {
+                self.store
+                    .thread_unlink(ZENDESK_SUPPORT, &ticket_id.to_string())
+                    .await
+                    .map_err(Error::from)?;
+                tracing::info!(ticket_id, "ticket unlinked from its thread");
+                return Ok(ZendeskWebhookOutcome::Unlinked { ticket_id, rx });
+            }
             return Ok(ZendeskWebhookOutcome::Synced { ticket_id, rx });
         }
 

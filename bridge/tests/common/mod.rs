@@ -1,0 +1,159 @@
+//! Fakes of Zendesk and SunCo and helpers shared by the bridge's integration tests.
+
+// Each test file uses some of these.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use bridge::Bridge;
+use bridge::config::Config;
+use http::{HeaderMap, HeaderValue};
+use meya_links::LinkStore;
+use serde_json::{Value, json};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use zendesk_support::webhook::{TicketEvent, parse_ticket_event, signed_headers};
+
+pub const SUNCO_USER: &str = "67a11490f0305f4a391e9f8a";
+pub const SIGNING_SECRET: &str = "signing-secret";
+
+pub struct Fakes {
+    pub zendesk: MockServer,
+    pub sunco: MockServer,
+}
+
+impl Fakes {
+    pub async fn start() -> Self {
+        let fakes = Self {
+            zendesk: MockServer::start().await,
+            sunco: MockServer::start().await,
+        };
+        for server in [&fakes.zendesk, &fakes.sunco] {
+            Mock::given(any())
+                .respond_with(|request: &Request| {
+                    ResponseTemplate::new(599)
+                        .set_body_string(format!("no mock for {} {}", request.method, request.url))
+                })
+                .with_priority(u8::MAX)
+                .mount(server)
+                .await;
+        }
+        fakes
+    }
+
+    /// A bridge on the fakes with the seed's settings; `extra` adds or replaces settings
+    /// (`markdown` defaults to true here, as in the seed).
+    pub fn bridge(&self, store: Arc<dyn LinkStore>, extra: &str) -> Bridge {
+        let markdown = if extra.contains("markdown") {
+            ""
+        } else {
+            "markdown = true"
+        };
+        let config = Config::loader()
+            .toml(&format!(
+                r#"{extra}
+{markdown}
+subdomain = "acme"
+base_url = "{zendesk}"
+bot_agent_email = "bot@acme.test"
+bot_agent_api_token = "zd-token"
+target_password = "target-pass"
+webhook_signing_secret = "{SIGNING_SECRET}"
+unlink_ticket_status = ["closed", "solved"]
+
+[filter]
+rx_unhandled_ticket = "ticket.tags:sunco_send AND ticket.status:(new OR open OR pending) AND current_user.role:(NOT end-user)"
+
+[sunshine_conversations]
+app_id = "app_1"
+key_id = "app_key"
+key_secret = "key-secret"
+webhook_secret = "sunco-webhook-secret"
+base_url = "{sunco}"
+"#,
+                zendesk = self.zendesk.uri(),
+                sunco = self.sunco.uri(),
+            ))
+            .unwrap()
+            .build()
+            .unwrap();
+        Bridge::new(config, store).unwrap()
+    }
+
+    pub async fn count(server: &MockServer, method_name: &str, path_prefix: &str) -> usize {
+        server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.method.as_str() == method_name && r.url.path().starts_with(path_prefix))
+            .count()
+    }
+}
+
+pub fn payload(email: &str, tags: &str, role: &str) -> String {
+    format!(
+        r#"{{"ticket":{{"id":"4021","status":"Open","tags":"{tags}",
+            "requester":{{"id":"35436","email":"{email}","name":"Jane Doe"}}}},
+            "current_user":{{"id":"9","role":"{role}","email":"sam@acme.test"}}}}"#
+    )
+}
+
+pub fn event(email: &str) -> TicketEvent {
+    parse_ticket_event(payload(email, "sunco_send", "Agent").as_bytes()).unwrap()
+}
+
+pub fn sunco_user_v2() -> Value {
+    json!({"user": {"id": SUNCO_USER, "externalId": "jane.doe+vip@example.com"}})
+}
+
+pub async fn sent_messages(fakes: &Fakes) -> Vec<Value> {
+    fakes
+        .sunco
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST" && r.url.path().ends_with("/messages"))
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
+}
+
+pub fn signed(body: &str, password: &str) -> HeaderMap {
+    let timestamp = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let mut headers = signed_headers(SIGNING_SECRET, &timestamp, body.as_bytes());
+    use base64::Engine;
+    let credentials = base64::engine::general_purpose::STANDARD.encode(format!("meya:{password}"));
+    headers.insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Basic {credentials}")).unwrap(),
+    );
+    headers
+}
+
+/// Runs a test body once on a SQLite file and once in memory.
+#[macro_export]
+macro_rules! on_every_store {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let store = meya_links::SqliteStore::open(dir.path().join("links.db")).await.unwrap();
+                    super::$name(std::sync::Arc::new(store)).await;
+                }
+            )*
+        }
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(std::sync::Arc::new(meya_links::MemoryStore::new())).await;
+                }
+            )*
+        }
+    };
+}

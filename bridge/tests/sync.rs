@@ -1,0 +1,469 @@
+//! After the first message: customer replies become comments (exactly once, reopening as
+//! configured, media carried), our own echoes are ignored, and a ticket that reaches an
+//! unlink status leaves its thread so the next reply opens a new ticket.
+
+// Test helpers may panic: a panic is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+
+use bridge::{CONVERSATION_KEY, EventOutcome, MODE_KEY, ZendeskWebhookOutcome};
+use common::*;
+use http::{HeaderMap, HeaderValue};
+use meya_links::{
+    LinkStore, MemoryStore, SUNSHINE_CONVERSATIONS, SqliteStore, ThreadId, ZENDESK_SUPPORT,
+};
+use serde_json::{Value, json};
+use wiremock::matchers::{body_json, body_partial_json, header, method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+/// The state `handle_unhandled_ticket` leaves: requester, SunCo user, thread, ticket 4021.
+async fn linked(store: &Arc<dyn LinkStore>) -> ThreadId {
+    let user = store
+        .user_identify(SUNSHINE_CONVERSATIONS, SUNCO_USER)
+        .await
+        .unwrap();
+    store
+        .user_link(ZENDESK_SUPPORT, "35436", &user)
+        .await
+        .unwrap();
+    let thread = store.thread_create().await.unwrap();
+    store
+        .thread_link(SUNSHINE_CONVERSATIONS, SUNCO_USER, &thread)
+        .await
+        .unwrap();
+    store.thread_set_primary_user(&thread, &user).await.unwrap();
+    store
+        .thread_link(ZENDESK_SUPPORT, "4021", &thread)
+        .await
+        .unwrap();
+    store
+        .thread_set(&thread, CONVERSATION_KEY, "conv-old")
+        .await
+        .unwrap();
+    store.thread_set(&thread, MODE_KEY, "agent").await.unwrap();
+    thread
+}
+
+fn sunco_headers(key: &str) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert("x-api-key", HeaderValue::from_str(key).unwrap());
+    headers
+}
+
+fn envelope(events: Value) -> String {
+    json!({"app": {"id": "app_1"}, "webhook": {"id": "wh1", "version": "v2"}, "events": events})
+        .to_string()
+}
+
+fn user_message(event_id: &str, message_id: &str, content: Value) -> Value {
+    json!({"id": event_id, "type": "conversation:message", "createdAt": "2026-11-26T12:00:00.000Z",
+           "payload": {"conversation": {"id": "conv-old", "type": "personal"},
+                       "message": {"id": message_id, "author": {"type": "user", "userId": SUNCO_USER,
+                                   "user": {"id": SUNCO_USER, "externalId": "jane.doe+vip@example.com"}},
+                                   "content": content}}})
+}
+
+async fn mount_ticket_status(fakes: &Fakes, status: &str) {
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/4021"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"ticket": {"id": 4021, "status": status}})),
+        )
+        .mount(&fakes.zendesk)
+        .await;
+}
+
+async fn mount_update(fakes: &Fakes, expected: Value) {
+    Mock::given(method("PUT"))
+        .and(path("/api/v2/tickets/4021"))
+        .and(body_json(expected))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ticket": {"id": 4021}, "audit": {"events": [{"id": 9001, "type": "Comment"}]}
+        })))
+        .mount(&fakes.zendesk)
+        .await;
+}
+
+async fn a_reply_becomes_one_comment_by_the_requester(store: Arc<dyn LinkStore>) {
+    let fakes = Fakes::start().await;
+    linked(&store).await;
+    mount_ticket_status(&fakes, "open").await;
+    mount_update(
+        &fakes,
+        json!({"ticket": {"comment": {"body": "Thanks, it arrived!", "public": true, "author_id": 35436}}}),
+    )
+    .await;
+    let bridge = fakes.bridge(store, "");
+    let body = envelope(json!([user_message(
+        "ev-1",
+        "msg-1",
+        json!({"type": "text", "text": "Thanks, it arrived!"})
+    )]));
+    let outcomes = bridge
+        .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        [EventOutcome::Commented {
+            event_id: "ev-1".into(),
+            ticket_id: 4021,
+            comment_id: Some(9001),
+            reopened: false
+        }]
+    );
+    // SunCo retries the delivery: nothing is posted twice.
+    let again = bridge
+        .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        [EventOutcome::AlreadyDelivered {
+            event_id: "ev-1".into()
+        }]
+    );
+    assert_eq!(Fakes::count(&fakes.zendesk, "PUT", "/").await, 1);
+}
+
+async fn a_reply_reopens_a_solved_ticket_the_agent_started(store: Arc<dyn LinkStore>) {
+    let fakes = Fakes::start().await;
+    linked(&store).await;
+    mount_ticket_status(&fakes, "solved").await;
+    mount_update(
+        &fakes,
+        json!({"ticket": {"comment": {"body": "One more thing", "public": true, "author_id": 35436},
+                          "status": "open"}}),
+    )
+    .await;
+    let bridge = fakes.bridge(store, "");
+    let body = envelope(json!([user_message(
+        "ev-2",
+        "msg-2",
+        json!({"type": "text", "text": "One more thing"})
+    )]));
+    let outcomes = bridge
+        .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
+        .await
+        .unwrap();
+    assert!(
+        matches!(&outcomes[0], EventOutcome::Commented { reopened: true, .. }),
+        "{outcomes:?}"
+    );
+}
+
+on_every_store!(
+    a_reply_becomes_one_comment_by_the_requester,
+    a_reply_reopens_a_solved_ticket_the_agent_started,
+    solving_unlinks_and_the_next_reply_opens_a_new_ticket,
+);
+
+#[tokio::test]
+async fn no_reopen_when_switched_off() {
+    let fakes = Fakes::start().await;
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    linked(&store).await;
+    mount_update(
+        &fakes,
+        json!({"ticket": {"comment": {"body": "hi", "public": true, "author_id": 35436}}}),
+    )
+    .await;
+    let bridge = fakes.bridge(store, "auto_reopen_ticket = false");
+    let body = envelope(json!([user_message(
+        "ev-3",
+        "msg-3",
+        json!({"type": "text", "text": "hi"})
+    )]));
+    bridge
+        .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
+        .await
+        .unwrap();
+    // No ticket read was needed either.
+    assert_eq!(Fakes::count(&fakes.zendesk, "GET", "/").await, 0);
+}
+
+#[tokio::test]
+async fn echoes_other_events_bad_keys_and_bad_bodies() {
+    let fakes = Fakes::start().await;
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    linked(&store).await;
+    let bridge = fakes.bridge(store, "");
+    let echo = json!({"id": "ev-echo", "type": "conversation:message",
+        "payload": {"conversation": {"id": "conv-old"},
+                    "message": {"id": "m-echo", "author": {"type": "business", "displayName": "Sam Agent"},
+                                "content": {"type": "text", "text": "Hello Jane"},
+                                "metadata": {"zendesk_comment_id": "1001"}}}});
+    let typing = json!({"id": "ev-typing", "type": "conversation:typing", "payload": {}});
+    let carousel = user_message("ev-car", "m-car", json!({"type": "carousel", "items": []}));
+    let body = envelope(json!([echo, typing, carousel]));
+    let outcomes = bridge
+        .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
+        .await
+        .unwrap();
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, EventOutcome::Ignored { .. })),
+        "{outcomes:?}"
+    );
+    assert!(fakes.zendesk.received_requests().await.unwrap().is_empty());
+
+    for key in ["wrong", ""] {
+        let rejection = bridge
+            .handle_sunco_webhook(&sunco_headers(key), body.as_bytes())
+            .await
+            .unwrap_err();
+        assert_eq!(rejection.status(), 401);
+    }
+    let rejection = bridge
+        .handle_sunco_webhook(&HeaderMap::new(), body.as_bytes())
+        .await
+        .unwrap_err();
+    assert_eq!(rejection.status(), 401);
+    let rejection = bridge
+        .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), b"{\"events\":")
+        .await
+        .unwrap_err();
+    assert_eq!(rejection.status(), 400);
+}
+
+#[tokio::test]
+async fn customer_media_are_uploaded_to_zendesk_or_linked() {
+    let fakes = Fakes::start().await;
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    linked(&store).await;
+    Mock::given(method("GET"))
+        .and(path("/sc/attachments/photo.png"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "image/png")
+                .set_body_bytes(vec![1, 2, 3]),
+        )
+        .mount(&fakes.sunco)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/uploads"))
+        .and(header("content-type", "image/png"))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(json!({"upload": {"token": "tok-1"}})),
+        )
+        .expect(1)
+        .mount(&fakes.zendesk)
+        .await;
+    mount_update(
+        &fakes,
+        json!({"ticket": {"comment": {"body": "the box", "public": true, "author_id": 35436, "uploads": ["tok-1"]}}}),
+    )
+    .await;
+    let url = format!("{}/sc/attachments/photo.png", fakes.sunco.uri());
+    let image =
+        json!({"type": "image", "mediaUrl": url, "mediaType": "image/png", "text": "the box"});
+    let bridge = fakes.bridge(Arc::clone(&store), "auto_reopen_ticket = false");
+    let outcomes = bridge
+        .handle_sunco_webhook(
+            &sunco_headers("sunco-webhook-secret"),
+            envelope(json!([user_message("ev-4", "msg-4", image.clone())])).as_bytes(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&outcomes[0], EventOutcome::Commented { .. }),
+        "{outcomes:?}"
+    );
+
+    // With upload_attachments = false the URL goes into the comment instead.
+    let linking = Fakes::start().await;
+    mount_update(
+        &linking,
+        json!({"ticket": {"comment": {"body": format!("the box\n\n{url}"), "public": true, "author_id": 35436}}}),
+    )
+    .await;
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    linked(&store).await;
+    let outcomes = linking
+        .bridge(
+            store,
+            "auto_reopen_ticket = false\nupload_attachments = false",
+        )
+        .handle_sunco_webhook(
+            &sunco_headers("sunco-webhook-secret"),
+            envelope(json!([user_message("ev-5", "msg-5", image)])).as_bytes(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&outcomes[0], EventOutcome::Commented { .. }),
+        "{outcomes:?}"
+    );
+}
+
+async fn solving_unlinks_and_the_next_reply_opens_a_new_ticket(store: Arc<dyn LinkStore>) {
+    let fakes = Fakes::start().await;
+    let thread = linked(&store).await;
+    // The solving update's webhook: final comments go out, then the ticket leaves the thread.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/4021/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "comments": [{"id": 1001, "author_id": 9, "public": true, "body": "Glad it worked out!"}],
+            "users": [{"id": 9, "name": "Sam Agent"}], "meta": {"has_more": false}
+        })))
+        .mount(&fakes.zendesk)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/apps/app_1/conversations/conv-old/messages"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"messages": [
+            {"id": "msg-final", "author": {"type": "business"}, "content": {"type": "text", "text": "x"}}]})))
+        .expect(1)
+        .mount(&fakes.sunco)
+        .await;
+    let bridge = fakes.bridge(Arc::clone(&store), "");
+    let solved = payload("jane.doe+vip@example.com", "sunco_send", "Agent")
+        .replace("\"Open\"", "\"Solved\"");
+    let outcome = bridge
+        .handle_zendesk_webhook(&signed(&solved, "target-pass"), solved.as_bytes())
+        .await
+        .unwrap();
+    assert!(
+        matches!(&outcome, ZendeskWebhookOutcome::Unlinked { ticket_id: 4021, rx } if rx.delivered.len() == 1),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        store
+            .thread_try_lookup(ZENDESK_SUPPORT, "4021")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .thread_try_lookup(SUNSHINE_CONVERSATIONS, SUNCO_USER)
+            .await
+            .unwrap(),
+        Some(thread)
+    );
+
+    // The customer writes again: a new ticket for the requester, linked to the same thread.
+    Mock::given(method("POST"))
+        .and(path("/api/v2/tickets"))
+        .and(header("idempotency-key", "sunco-message-msg-9"))
+        .and(body_partial_json(json!({"ticket": {"requester_id": 35436,
+            "comment": {"body": "New question", "public": true, "author_id": 35436}}})))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"ticket": {"id": 4100}})))
+        .expect(1)
+        .mount(&fakes.zendesk)
+        .await;
+    let body = envelope(json!([user_message(
+        "ev-9",
+        "msg-9",
+        json!({"type": "text", "text": "New question"})
+    )]));
+    let outcomes = bridge
+        .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        [EventOutcome::TicketCreated {
+            event_id: "ev-9".into(),
+            ticket_id: 4100
+        }]
+    );
+    assert_eq!(
+        store
+            .thread_try_lookup(ZENDESK_SUPPORT, "4100")
+            .await
+            .unwrap(),
+        Some(thread)
+    );
+    assert_eq!(
+        store
+            .thread_get(&thread, MODE_KEY)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("customer")
+    );
+}
+
+#[tokio::test]
+async fn an_unlinked_reply_can_be_ignored_instead() {
+    let fakes = Fakes::start().await;
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    linked(&store).await;
+    store.thread_unlink(ZENDESK_SUPPORT, "4021").await.unwrap();
+    let outcomes = fakes
+        .bridge(store, "new_ticket_for_unlinked_reply = false")
+        .handle_sunco_webhook(
+            &sunco_headers("sunco-webhook-secret"),
+            envelope(json!([user_message(
+                "ev-6",
+                "msg-6",
+                json!({"type": "text", "text": "hello?"})
+            )]))
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&outcomes[0], EventOutcome::Ignored { .. }),
+        "{outcomes:?}"
+    );
+    assert!(fakes.zendesk.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_zendesk_failure_answers_500_and_the_retry_comments_once() {
+    let fakes = Fakes::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn LinkStore> = Arc::new(
+        SqliteStore::open(dir.path().join("links.db"))
+            .await
+            .unwrap(),
+    );
+    linked(&store).await;
+    Mock::given(method("PUT"))
+        .and(path("/api/v2/tickets/4021"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&fakes.zendesk)
+        .await;
+    mount_update(
+        &fakes,
+        json!({"ticket": {"comment": {"body": "hi", "public": true, "author_id": 35436}}}),
+    )
+    .await;
+    let bridge = fakes.bridge(store, "auto_reopen_ticket = false");
+    let body = envelope(json!([user_message(
+        "ev-7",
+        "msg-7",
+        json!({"type": "text", "text": "hi"})
+    )]));
+    let rejection = bridge
+        .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
+        .await
+        .unwrap_err();
+    assert_eq!(rejection.status(), 500);
+    let outcomes = bridge
+        .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
+        .await
+        .unwrap();
+    assert!(matches!(&outcomes[0], EventOutcome::Commented { .. }));
+    let outcomes = bridge
+        .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
+        .await
+        .unwrap();
+    assert!(matches!(
+        &outcomes[0],
+        EventOutcome::AlreadyDelivered { .. }
+    ));
+    assert_eq!(
+        Fakes::count(&fakes.zendesk, "PUT", "/").await,
+        2,
+        "the failed try, then one comment"
+    );
+}
