@@ -30,7 +30,7 @@ mod zendesk_webhook;
 
 pub use bridge::{Bridge, CONVERSATION_KEY, MODE_KEY};
 pub use error::{Error, Result, WebhookRejection};
-pub use rx::{DeliveredComment, RxOutcome};
+pub use rx::{COMMENT_ID_KEY, DeliveredComment, PART_KEY, RxOutcome};
 pub use tx::{EventOutcome, MAX_MEDIA_BYTES};
 pub use unhandled::{Link, Outcome};
 pub use zendesk_webhook::ZendeskWebhookOutcome;

@@ -1,6 +1,7 @@
 //! rx, Zendesk -> SunCo: a linked ticket's public agent comments become business messages,
 //! each exactly once.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use meya_links::{ClaimOutcome, DeliveryClaim, ThreadId, ZENDESK_SUPPORT};
@@ -12,6 +13,10 @@ use crate::{Bridge, Error, Result};
 
 /// How long a worker holds a comment's delivery before another may take it over.
 const DELIVERY_LEASE: Duration = Duration::from_secs(60);
+/// Message metadata: the Zendesk comment a message comes from.
+pub const COMMENT_ID_KEY: &str = "zendesk_comment_id";
+/// Message metadata: which of the comment's messages it is (text, then media), from 0.
+pub const PART_KEY: &str = "zendesk_part";
 
 /// One comment delivered as SunCo messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +121,13 @@ impl Bridge {
                     .find(|user| user.id == Some(id))
                     .and_then(|user| user.name.clone())
             });
+            // A later attempt follows a worker that may have sent some parts before it
+            // stopped: find them by their metadata and send only the rest.
+            let sent = if claim.attempt() > 1 {
+                self.parts_already_sent(conversation_id, comment.id).await?
+            } else {
+                BTreeMap::new()
+            };
             let message_ids = self
                 .send_comment(
                     ticket_id,
@@ -123,6 +135,7 @@ impl Bridge {
                     author.as_deref(),
                     conversation_id,
                     &claim,
+                    sent,
                 )
                 .await?;
             self.store
@@ -136,8 +149,31 @@ impl Bridge {
         Ok(outcome)
     }
 
-    /// Posts one comment's messages. On a definite failure the claim is released so the next
-    /// webhook retries; after a timeout it is kept (the message may have arrived) and expires.
+    /// The parts of a comment already in the conversation (newest page), by part number.
+    async fn parts_already_sent(
+        &self,
+        conversation_id: &str,
+        comment_id: i64,
+    ) -> Result<BTreeMap<usize, String>> {
+        let page = self.sunco.messages().list(conversation_id).send().await?;
+        let comment_id = comment_id.to_string();
+        Ok(page
+            .messages
+            .into_iter()
+            .filter_map(|message| {
+                let metadata = message.metadata.as_ref()?;
+                if metadata.get(COMMENT_ID_KEY)?.as_str()? != comment_id {
+                    return None;
+                }
+                let part = metadata.get(PART_KEY)?.as_str()?.parse().ok()?;
+                Some((part, message.id))
+            })
+            .collect())
+    }
+
+    /// Posts one comment's messages, skipping parts already `sent`. On a definite failure the
+    /// claim is released so the next webhook retries; after a timeout it is kept (the
+    /// message may have arrived) and expires, and the next attempt checks before sending.
     async fn send_comment(
         &self,
         ticket_id: i64,
@@ -145,11 +181,17 @@ impl Bridge {
         author: Option<&str>,
         conversation_id: &str,
         claim: &DeliveryClaim,
+        mut sent: BTreeMap<usize, String>,
     ) -> Result<Vec<String>> {
         let mut ids = Vec::new();
-        for content in self.contents(comment) {
+        for (part, content) in self.contents(comment).into_iter().enumerate() {
+            if let Some(id) = sent.remove(&part) {
+                ids.push(id);
+                continue;
+            }
             let mut message = NewMessage::new(content)
-                .metadata("zendesk_comment_id", comment.id.to_string())
+                .metadata(COMMENT_ID_KEY, comment.id.to_string())
+                .metadata(PART_KEY, part.to_string())
                 .metadata("zendesk_ticket_id", ticket_id.to_string());
             if let Some(name) = author {
                 message = message.display_name(name);

@@ -209,6 +209,20 @@ impl Bridge {
                 ticket_id,
             });
         };
+        // A later attempt follows a worker that may have posted the comment before it
+        // stopped (a timeout, a crash): look for it on the ticket before posting again.
+        if claim.attempt() > 1
+            && let Some(existing) = self
+                .posted_before(ticket_id, requester_id, &comment)
+                .await?
+        {
+            self.store
+                .delivery_complete(claim, &existing.to_string())
+                .await?;
+            return Ok(EventOutcome::AlreadyDelivered {
+                event_id: event_id.to_owned(),
+            });
+        }
         let reopen = self.should_reopen(thread, ticket_id).await?;
         let mut update = TicketUpdate::comment(comment);
         if reopen {
@@ -228,6 +242,27 @@ impl Bridge {
             comment_id,
             reopened: reopen,
         })
+    }
+
+    /// A comment by the requester with the same text (and as many uploads), if the ticket
+    /// has one: Zendesk comments carry no metadata of ours, so the text is the evidence.
+    async fn posted_before(
+        &self,
+        ticket_id: i64,
+        requester_id: i64,
+        comment: &NewComment,
+    ) -> Result<Option<i64>> {
+        let body = comment.body.as_deref().unwrap_or_default().trim();
+        let comments = self.zendesk.tickets().comments(ticket_id).all().await?;
+        Ok(comments
+            .iter()
+            .rev()
+            .find(|existing| {
+                existing.author_id == Some(requester_id)
+                    && existing.body.as_deref().map(str::trim) == Some(body)
+                    && existing.attachments.len() >= comment.uploads.len()
+            })
+            .map(|existing| existing.id))
     }
 
     /// Whether a customer message should reopen the ticket, per `auto_reopen_ticket`. Costs

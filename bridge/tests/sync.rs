@@ -448,6 +448,15 @@ async fn a_zendesk_failure_answers_500_and_the_retry_comments_once() {
         .await
         .unwrap_err();
     assert_eq!(rejection.status(), 500);
+    // The retry first checks the ticket for the comment: it is not there.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/4021/comments"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"comments": [], "meta": {"has_more": false}})),
+        )
+        .mount(&fakes.zendesk)
+        .await;
     let outcomes = bridge
         .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
         .await
@@ -465,5 +474,60 @@ async fn a_zendesk_failure_answers_500_and_the_retry_comments_once() {
         Fakes::count(&fakes.zendesk, "PUT", "/").await,
         2,
         "the failed try, then one comment"
+    );
+}
+
+/// A worker posted the comment, then timed out or crashed before recording it. When its
+/// lease runs out and SunCo retries, the comment is found on the ticket, not posted again.
+#[tokio::test]
+async fn a_comment_posted_before_a_crash_is_not_posted_again() {
+    let fakes = Fakes::start().await;
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    linked(&store).await;
+    store
+        .delivery_claim(
+            SUNSHINE_CONVERSATIONS,
+            "msg-8",
+            std::time::Duration::from_millis(20),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/4021/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "comments": [{"id": 5555, "author_id": 35436, "public": true, "body": "Where is it?"}],
+            "meta": {"has_more": false}
+        })))
+        .expect(1)
+        .mount(&fakes.zendesk)
+        .await;
+    let bridge = fakes.bridge(Arc::clone(&store), "auto_reopen_ticket = false");
+    let body = envelope(json!([user_message(
+        "ev-8",
+        "msg-8",
+        json!({"type": "text", "text": "Where is it?"})
+    )]));
+    let outcomes = bridge
+        .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        [EventOutcome::AlreadyDelivered {
+            event_id: "ev-8".into()
+        }]
+    );
+    assert_eq!(Fakes::count(&fakes.zendesk, "PUT", "/").await, 0);
+    let delivery = store
+        .delivery_get(SUNSHINE_CONVERSATIONS, "msg-8")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        delivery.state,
+        meya_links::DeliveryState::Delivered {
+            target_message_id: "5555".into()
+        }
     );
 }

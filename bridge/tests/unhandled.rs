@@ -103,6 +103,7 @@ on_every_store!(
     no_sunco_user_posts_one_internal_note,
     a_sunco_500_then_a_retry_delivers_exactly_once,
     the_webhook_entry_point_verifies_filters_and_dispatches,
+    a_crash_between_send_and_record_neither_duplicates_nor_loses,
 );
 
 async fn a_cold_ticket_links_everything_and_delivers_agent_comments(store: Arc<dyn LinkStore>) {
@@ -150,7 +151,8 @@ async fn a_cold_ticket_links_everything_and_delivers_agent_comments(store: Arc<d
         messages[0],
         json!({"author": {"type": "business", "displayName": "Sam Agent"},
                "content": {"type": "text", "markdownText": "Hello **Jane**, your order shipped."},
-               "metadata": {"zendesk_comment_id": "1001", "zendesk_ticket_id": "4021"}})
+               "metadata": {"zendesk_comment_id": "1001", "zendesk_part": "0",
+                            "zendesk_ticket_id": "4021"}})
     );
     assert_eq!(messages[2]["content"]["type"], "image");
 
@@ -431,6 +433,7 @@ async fn a_sunco_500_then_a_retry_delivers_exactly_once(store: Arc<dyn LinkStore
         .mount(&fakes.sunco)
         .await;
     mount_messages(&fakes, "conv-old").await;
+    mount_message_list(&fakes, json!([])).await;
     let bridge = fakes.bridge(store, "");
     let error = bridge
         .handle_unhandled_ticket(&event("jane.doe+vip@example.com"))
@@ -656,4 +659,68 @@ async fn plain_text_and_text_with_media_follow_the_settings() {
                    "text": "See the label."}),
         ]
     );
+}
+
+/// What a retry finds in the conversation.
+async fn mount_message_list(fakes: &Fakes, messages: Value) {
+    Mock::given(method("GET"))
+        .and(path("/v2/apps/app_1/conversations/conv-old/messages"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "messages": messages, "meta": {"hasMore": false}
+        })))
+        .mount(&fakes.sunco)
+        .await;
+}
+
+/// A worker sent comment 1004's text (part 0) and crashed before sending its image and
+/// recording the delivery. Its lease runs out; the next webhook sends only the image.
+async fn a_crash_between_send_and_record_neither_duplicates_nor_loses(store: Arc<dyn LinkStore>) {
+    let fakes = Fakes::start().await;
+    mount_comments(&fakes).await;
+    mount_sunco_user(&fakes, sunco_user_v2()).await;
+    mount_conversations(&fakes, true).await;
+    mount_messages(&fakes, "conv-old").await;
+    mount_message_list(
+        &fakes,
+        json!([{"id": "msg-1004-text", "author": {"type": "business"},
+                "content": {"type": "text", "text": "See the label."},
+                "metadata": {"zendesk_comment_id": "1004", "zendesk_part": "0"}}]),
+    )
+    .await;
+    // Comment 1001 went out and was recorded before the crash.
+    let done = store
+        .delivery_claim(ZENDESK_SUPPORT, "1001", std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    let meya_links::ClaimOutcome::Claimed(done) = done else {
+        panic!()
+    };
+    store.delivery_complete(&done, "msg-1001").await.unwrap();
+    // Comment 1004 was claimed by the worker that crashed.
+    store
+        .delivery_claim(
+            ZENDESK_SUPPORT,
+            "1004",
+            std::time::Duration::from_millis(20),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+
+    let outcome = fakes
+        .bridge(Arc::clone(&store), "")
+        .handle_unhandled_ticket(&event("jane.doe+vip@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(outcome.rx.already_delivered, 1);
+    assert_eq!(outcome.rx.delivered.len(), 1);
+    assert_eq!(
+        outcome.rx.delivered[0].message_ids,
+        ["msg-1004-text", "msg-1004"],
+        "the text found, the image sent"
+    );
+    let sent = sent_messages(&fakes).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["content"]["type"], "image");
+    assert_eq!(sent[0]["metadata"]["zendesk_part"], "1");
 }
