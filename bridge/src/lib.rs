@@ -23,6 +23,7 @@ mod bridge;
 pub mod config;
 mod error;
 pub mod filter;
+mod links;
 mod rx;
 mod tx;
 mod unhandled;
@@ -30,6 +31,7 @@ mod zendesk_webhook;
 
 pub use bridge::{Bridge, CONVERSATION_KEY, MODE_KEY};
 pub use error::{Error, Result, WebhookRejection};
+pub use links::carry_html_links;
 pub use rx::{COMMENT_ID_KEY, DeliveredComment, PART_KEY, RxOutcome};
 pub use tx::{EventOutcome, MAX_MEDIA_BYTES};
 pub use unhandled::{Link, Outcome};

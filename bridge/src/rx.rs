@@ -215,12 +215,12 @@ impl Bridge {
     /// attachments as image or file messages, the text on the first media message when
     /// `include_text_with_media`.
     fn contents(&self, comment: &Comment) -> Vec<NewContent> {
-        let text = comment
-            .body
-            .as_deref()
-            .map(str::trim)
-            .filter(|body| !body.is_empty())
-            .map(str::to_owned);
+        let body = comment.body.as_deref().unwrap_or_default();
+        let body = match comment.html_body.as_deref() {
+            Some(html) if self.config.extract_html_links => crate::carry_html_links(body, html),
+            _ => body.to_owned(),
+        };
+        let text = Some(body.trim().to_owned()).filter(|body| !body.is_empty());
         let media: Vec<(bool, String)> = comment
             .attachments
             .iter()

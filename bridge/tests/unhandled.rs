@@ -724,3 +724,33 @@ async fn a_crash_between_send_and_record_neither_duplicates_nor_loses(store: Arc
     assert_eq!(sent[0]["content"]["type"], "image");
     assert_eq!(sent[0]["metadata"]["zendesk_part"], "1");
 }
+
+#[tokio::test]
+async fn links_in_the_comment_html_reach_the_message_unless_switched_off() {
+    for (setting, expected) in [
+        ("", "Read our [FAQ](https://acme.test/faq) first."),
+        ("extract_html_links = false", "Read our FAQ first."),
+    ] {
+        let fakes = Fakes::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/v2/tickets/4021/comments"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "comments": [{"id": 1001, "author_id": 9, "public": true,
+                              "body": "Read our FAQ first.",
+                              "html_body": "<div class=\"zd-comment\"><p>Read our <a href=\"https://acme.test/faq\" rel=\"noreferrer\">FAQ</a> first.</p></div>"}],
+                "meta": {"has_more": false}
+            })))
+            .mount(&fakes.zendesk)
+            .await;
+        mount_sunco_user(&fakes, sunco_user_v2()).await;
+        mount_conversations(&fakes, true).await;
+        mount_messages(&fakes, "conv-old").await;
+        fakes
+            .bridge(Arc::new(MemoryStore::new()), setting)
+            .handle_unhandled_ticket(&event("jane.doe+vip@example.com"))
+            .await
+            .unwrap();
+        let sent = sent_messages(&fakes).await;
+        assert_eq!(sent[0]["content"]["markdownText"], expected, "{setting:?}");
+    }
+}
