@@ -143,7 +143,8 @@ impl Bridge {
         result
     }
 
-    async fn requester_of(&self, thread: &ThreadId) -> Result<Option<i64>> {
+    /// The Zendesk requester of a thread's primary user, if linked.
+    pub(crate) async fn requester_of(&self, thread: &ThreadId) -> Result<Option<i64>> {
         let Some(user) = self.store.thread_primary_user(thread).await? else {
             return Ok(None);
         };

@@ -82,10 +82,15 @@ impl Bridge {
             .await
             .map_err(Error::from)?;
         if let Some(thread) = linked {
-            let requester_id = event
-                .requester()
-                .and_then(|requester| requester.id)
-                .ok_or(Error::NoRequester { ticket_id })?;
+            // The payload names the requester; a trigger body without it falls back on the
+            // thread's own record.
+            let requester_id = match event.requester().and_then(|requester| requester.id) {
+                Some(id) => id,
+                None => self
+                    .requester_of(&thread)
+                    .await?
+                    .ok_or(Error::NoRequester { ticket_id })?,
+            };
             let Some(sunco_user_id) = self
                 .store
                 .thread_try_reverse_lookup(&thread, SUNSHINE_CONVERSATIONS)

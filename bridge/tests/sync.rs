@@ -531,3 +531,29 @@ async fn a_comment_posted_before_a_crash_is_not_posted_again() {
         }
     );
 }
+
+#[tokio::test]
+async fn a_linked_ticket_payload_without_requester_uses_the_thread() {
+    let fakes = Fakes::start().await;
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    linked(&store).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/4021/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "comments": [{"id": 1003, "author_id": 35436, "public": true, "body": "from the customer"}],
+            "meta": {"has_more": false}
+        })))
+        .mount(&fakes.zendesk)
+        .await;
+    let body = r#"{"ticket":{"id":"4021","status":"Open","tags":"sunco_send"},"current_user":{"id":"9","role":"Agent"}}"#;
+    let outcome = fakes
+        .bridge(store, "")
+        .handle_zendesk_webhook(&signed(body, "target-pass"), body.as_bytes())
+        .await
+        .unwrap();
+    // The requester's own comment is recognised through the thread, so nothing echoes back.
+    assert!(
+        matches!(&outcome, ZendeskWebhookOutcome::Synced { ticket_id: 4021, rx } if rx.delivered.is_empty()),
+        "{outcome:?}"
+    );
+}
