@@ -58,6 +58,15 @@ fn envelope(events: Value) -> String {
         .to_string()
 }
 
+/// A webhook body with one customer text message.
+fn text_reply(event_id: &str, message_id: &str, text: &str) -> String {
+    envelope(json!([user_message(
+        event_id,
+        message_id,
+        json!({"type": "text", "text": text})
+    )]))
+}
+
 fn user_message(event_id: &str, message_id: &str, content: Value) -> Value {
     json!({"id": event_id, "type": "conversation:message", "createdAt": "2026-11-26T12:00:00.000Z",
            "payload": {"conversation": {"id": "conv-old", "type": "personal"},
@@ -98,11 +107,7 @@ async fn a_reply_becomes_one_comment_by_the_requester(store: Arc<dyn LinkStore>)
     )
     .await;
     let bridge = fakes.bridge(store, "");
-    let body = envelope(json!([user_message(
-        "ev-1",
-        "msg-1",
-        json!({"type": "text", "text": "Thanks, it arrived!"})
-    )]));
+    let body = text_reply("ev-1", "msg-1", "Thanks, it arrived!");
     let outcomes = bridge
         .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
         .await
@@ -141,11 +146,7 @@ async fn a_reply_reopens_a_solved_ticket_the_agent_started(store: Arc<dyn LinkSt
     )
     .await;
     let bridge = fakes.bridge(store, "");
-    let body = envelope(json!([user_message(
-        "ev-2",
-        "msg-2",
-        json!({"type": "text", "text": "One more thing"})
-    )]));
+    let body = text_reply("ev-2", "msg-2", "One more thing");
     let outcomes = bridge
         .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
         .await
@@ -173,11 +174,7 @@ async fn no_reopen_when_switched_off() {
     )
     .await;
     let bridge = fakes.bridge(store, "auto_reopen_ticket = false");
-    let body = envelope(json!([user_message(
-        "ev-3",
-        "msg-3",
-        json!({"type": "text", "text": "hi"})
-    )]));
+    let body = text_reply("ev-3", "msg-3", "hi");
     bridge
         .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
         .await
@@ -356,11 +353,7 @@ async fn solving_unlinks_and_the_next_reply_opens_a_new_ticket(store: Arc<dyn Li
         .expect(1)
         .mount(&fakes.zendesk)
         .await;
-    let body = envelope(json!([user_message(
-        "ev-9",
-        "msg-9",
-        json!({"type": "text", "text": "New question"})
-    )]));
+    let body = text_reply("ev-9", "msg-9", "New question");
     let outcomes = bridge
         .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
         .await
@@ -399,12 +392,7 @@ async fn an_unlinked_reply_can_be_ignored_instead() {
         .bridge(store, "new_ticket_for_unlinked_reply = false")
         .handle_sunco_webhook(
             &sunco_headers("sunco-webhook-secret"),
-            envelope(json!([user_message(
-                "ev-6",
-                "msg-6",
-                json!({"type": "text", "text": "hello?"})
-            )]))
-            .as_bytes(),
+            text_reply("ev-6", "msg-6", "hello?").as_bytes(),
         )
         .await
         .unwrap();
@@ -438,11 +426,7 @@ async fn a_zendesk_failure_answers_500_and_the_retry_comments_once() {
     )
     .await;
     let bridge = fakes.bridge(store, "auto_reopen_ticket = false");
-    let body = envelope(json!([user_message(
-        "ev-7",
-        "msg-7",
-        json!({"type": "text", "text": "hi"})
-    )]));
+    let body = text_reply("ev-7", "msg-7", "hi");
     let rejection = bridge
         .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
         .await
@@ -503,11 +487,7 @@ async fn a_comment_posted_before_a_crash_is_not_posted_again() {
         .mount(&fakes.zendesk)
         .await;
     let bridge = fakes.bridge(Arc::clone(&store), "auto_reopen_ticket = false");
-    let body = envelope(json!([user_message(
-        "ev-8",
-        "msg-8",
-        json!({"type": "text", "text": "Where is it?"})
-    )]));
+    let body = text_reply("ev-8", "msg-8", "Where is it?");
     let outcomes = bridge
         .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
         .await

@@ -231,11 +231,8 @@ async fn a_second_call_reuses_every_link_and_sends_nothing_twice(store: Arc<dyn 
     assert_eq!(Fakes::count(&fakes.sunco, "GET", "/").await, 2);
 }
 
-async fn a_requester_linked_before_skips_the_sunco_user_lookup(store: Arc<dyn LinkStore>) {
-    let fakes = Fakes::start().await;
-    mount_comments(&fakes).await;
-    mount_conversations(&fakes, true).await;
-    mount_messages(&fakes, "conv-old").await;
+/// The links an earlier flow left for requester 35436 and the SunCo user, without a thread.
+async fn link_requester(store: &Arc<dyn LinkStore>) -> meya_links::UserId {
     let user = store
         .user_identify(SUNSHINE_CONVERSATIONS, SUNCO_USER)
         .await
@@ -244,6 +241,15 @@ async fn a_requester_linked_before_skips_the_sunco_user_lookup(store: Arc<dyn Li
         .user_link(ZENDESK_SUPPORT, "35436", &user)
         .await
         .unwrap();
+    user
+}
+
+async fn a_requester_linked_before_skips_the_sunco_user_lookup(store: Arc<dyn LinkStore>) {
+    let fakes = Fakes::start().await;
+    mount_comments(&fakes).await;
+    mount_conversations(&fakes, true).await;
+    mount_messages(&fakes, "conv-old").await;
+    let user = link_requester(&store).await;
     let bridge = fakes.bridge(Arc::clone(&store), "");
     // No email needed: the links say who the requester is.
     let outcome = bridge.handle_unhandled_ticket(&event("")).await.unwrap();
@@ -260,15 +266,7 @@ async fn a_linked_sunco_user_without_a_thread_gets_one(store: Arc<dyn LinkStore>
     mount_comments(&fakes).await;
     mount_conversations(&fakes, true).await;
     mount_messages(&fakes, "conv-old").await;
-    let user = store
-        .user_identify(SUNSHINE_CONVERSATIONS, SUNCO_USER)
-        .await
-        .unwrap();
-    store
-        .user_link(ZENDESK_SUPPORT, "35436", &user)
-        .await
-        .unwrap();
-    // An older ticket had a thread with a cached conversation: reused as is.
+    let user = link_requester(&store).await;
     let bridge = fakes.bridge(Arc::clone(&store), "");
     let outcome = bridge.handle_unhandled_ticket(&event("")).await.unwrap();
     assert_eq!(outcome.thread_link, Link::Created);
@@ -378,9 +376,8 @@ async fn no_email_posts_one_internal_note(store: Arc<dyn LinkStore>) {
     assert_eq!(fakes.sunco.received_requests().await.unwrap().len(), 0);
 }
 
-async fn no_sunco_user_posts_one_internal_note(store: Arc<dyn LinkStore>) {
-    let fakes = Fakes::start().await;
-    mount_note(&fakes).await;
+/// SunCo knows no user with the requester's email.
+async fn mount_no_sunco_user(fakes: &Fakes) {
     Mock::given(method("GET"))
         .and(path("/v2/apps/app_1/users/jane.doe%2Bvip%40example.com"))
         .respond_with(ResponseTemplate::new(404).set_body_json(
@@ -388,6 +385,12 @@ async fn no_sunco_user_posts_one_internal_note(store: Arc<dyn LinkStore>) {
         ))
         .mount(&fakes.sunco)
         .await;
+}
+
+async fn no_sunco_user_posts_one_internal_note(store: Arc<dyn LinkStore>) {
+    let fakes = Fakes::start().await;
+    mount_note(&fakes).await;
+    mount_no_sunco_user(&fakes).await;
     let bridge = fakes.bridge(Arc::clone(&store), "");
     for _ in 0..2 {
         let error = bridge
@@ -573,13 +576,7 @@ async fn the_webhook_entry_point_verifies_filters_and_dispatches(store: Arc<dyn 
 async fn a_missing_sunco_user_can_be_created_instead() {
     let fakes = Fakes::start().await;
     mount_comments(&fakes).await;
-    Mock::given(method("GET"))
-        .and(path("/v2/apps/app_1/users/jane.doe%2Bvip%40example.com"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(
-            json!({"errors": [{"code": "user_not_found", "title": "User not found"}]}),
-        ))
-        .mount(&fakes.sunco)
-        .await;
+    mount_no_sunco_user(&fakes).await;
     Mock::given(method("POST"))
         .and(path("/v2/apps/app_1/users"))
         .and(body_partial_json(
