@@ -1,5 +1,5 @@
 //! `handle_unhandled_ticket` and the Zendesk webhook entry point against wiremock fakes of
-//! Zendesk and SunCo, on a real SQLite store and on the memory store. Each test checks the
+//! Zendesk and SunCo, on SQLite, PostgreSQL and the memory store. Each test checks the
 //! requests sent (and how many) and the links stored.
 
 // Test helpers may panic: a panic is a failed test.

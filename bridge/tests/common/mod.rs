@@ -133,7 +133,7 @@ pub fn signed(body: &str, password: &str) -> HeaderMap {
     headers
 }
 
-/// Runs a test body once on a SQLite file and once in memory.
+/// Runs a test body on a SQLite file, in memory, and on PostgreSQL (`TEST_POSTGRES_URL`).
 #[macro_export]
 macro_rules! on_every_store {
     ($($name:ident),* $(,)?) => {
@@ -152,6 +152,20 @@ macro_rules! on_every_store {
                 #[tokio::test]
                 async fn $name() {
                     super::$name(std::sync::Arc::new(meya_links::MemoryStore::new())).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    // Skipped loudly without TEST_POSTGRES_URL; a failure under CI=true.
+                    let Some(site) = meya_links::testing::PostgresSite::from_env().await else {
+                        return;
+                    };
+                    let store = meya_links::testing::StoreSite::open(&site).await;
+                    super::$name(store).await;
+                    meya_links::testing::StoreSite::cleanup(&site).await;
                 }
             )*
         }
