@@ -11,6 +11,9 @@ use crate::{Error, Result};
 
 /// The thread data key holding the linked SunCo conversation's id.
 pub const CONVERSATION_KEY: &str = "sunco_conversation_id";
+/// The largest file the bridge carries from one side to the other (customer media to
+/// Zendesk uploads; private agent attachments to SunCo).
+pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
 /// The thread data key holding the thread's mode (`agent` once an agent started it).
 pub const MODE_KEY: &str = "mode";
 

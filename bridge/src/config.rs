@@ -168,6 +168,10 @@ pub struct Config {
     /// Create the SunCo user when the requester has none, so the message waits for them
     /// (instead of an internal note on the ticket). Default false.
     pub create_missing_sunco_user: bool,
+    /// The Zendesk account requires sign-in to download attachments: agent attachments are
+    /// downloaded with the bot's credentials and re-uploaded to SunCo so the customer can
+    /// open them. Default false (attachment URLs are sent as they are).
+    pub private_attachments: bool,
     /// A customer message in a conversation whose ticket was unlinked (solved, closed) opens
     /// a new ticket linked to the same thread (true), or is ignored (false). Default true.
     pub new_ticket_for_unlinked_reply: bool,
@@ -220,6 +224,7 @@ const SETTINGS: &[&str] = &[
     "api_timeout",
     "create_missing_sunco_user",
     "new_ticket_for_unlinked_reply",
+    "private_attachments",
     "filter.rx_unhandled_ticket",
     "sunshine_conversations.app_id",
     "sunshine_conversations.key_id",
@@ -427,6 +432,7 @@ impl ConfigLoader {
         let upload_attachments = check.flag("upload_attachments", true);
         let create_missing_sunco_user = check.flag("create_missing_sunco_user", false);
         let new_ticket_for_unlinked_reply = check.flag("new_ticket_for_unlinked_reply", true);
+        let private_attachments = check.flag("private_attachments", false);
         let unlink_ticket_status = check.statuses("unlink_ticket_status");
         let auto_reopen_ticket = check.auto_reopen("auto_reopen_ticket");
         let api_timeout = check.duration("api_timeout", Duration::from_secs(5));
@@ -498,6 +504,7 @@ impl ConfigLoader {
                 rx_unhandled_ticket,
                 create_missing_sunco_user,
                 new_ticket_for_unlinked_reply,
+                private_attachments,
             }),
             // Every `None` above recorded a problem, so this arm is not reached; it stays an
             // error rather than a panic.

@@ -29,10 +29,10 @@ mod tx;
 mod unhandled;
 mod zendesk_webhook;
 
-pub use bridge::{Bridge, CONVERSATION_KEY, MODE_KEY};
+pub use bridge::{Bridge, CONVERSATION_KEY, MAX_FILE_BYTES, MODE_KEY};
 pub use error::{Error, Result, WebhookRejection};
 pub use links::carry_html_links;
 pub use rx::{COMMENT_ID_KEY, DeliveredComment, PART_KEY, RxOutcome};
-pub use tx::{EventOutcome, MAX_MEDIA_BYTES};
+pub use tx::EventOutcome;
 pub use unhandled::{Link, Outcome};
 pub use zendesk_webhook::ZendeskWebhookOutcome;

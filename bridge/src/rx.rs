@@ -6,13 +6,22 @@ use std::time::Duration;
 
 use meya_links::{ClaimOutcome, DeliveryClaim, ThreadId, ZENDESK_SUPPORT};
 use sunshine_conversations::{MAX_TEXT_CHARS, NewContent, NewMessage, UserFilter};
-use zendesk_support::Comment;
+use zendesk_support::{Attachment, Comment};
 
-use crate::bridge::CONVERSATION_KEY;
+use crate::bridge::{CONVERSATION_KEY, MAX_FILE_BYTES};
 use crate::{Bridge, Error, Result};
 
 /// How long a worker holds a comment's delivery before another may take it over.
 const DELIVERY_LEASE: Duration = Duration::from_secs(60);
+/// One message of a comment, before media URLs are resolved.
+enum Part<'c> {
+    Ready(NewContent),
+    Media {
+        attachment: &'c Attachment,
+        text: Option<String>,
+    },
+}
+
 /// Message metadata: the Zendesk comment a message comes from.
 pub const COMMENT_ID_KEY: &str = "zendesk_comment_id";
 /// Message metadata: which of the comment's messages it is (text, then media), from 0.
@@ -184,27 +193,39 @@ impl Bridge {
         mut sent: BTreeMap<usize, String>,
     ) -> Result<Vec<String>> {
         let mut ids = Vec::new();
-        for (part, content) in self.contents(comment).into_iter().enumerate() {
-            if let Some(id) = sent.remove(&part) {
+        for (number, part) in self.contents(comment).into_iter().enumerate() {
+            if let Some(id) = sent.remove(&number) {
                 ids.push(id);
                 continue;
             }
-            let mut message = NewMessage::new(content)
-                .metadata(COMMENT_ID_KEY, comment.id.to_string())
-                .metadata(PART_KEY, part.to_string())
-                .metadata("zendesk_ticket_id", ticket_id.to_string());
-            if let Some(name) = author {
-                message = message.display_name(name);
+            let posted = async {
+                let mut message = NewMessage::new(self.resolve(part).await?)
+                    .metadata(COMMENT_ID_KEY, comment.id.to_string())
+                    .metadata(PART_KEY, number.to_string())
+                    .metadata("zendesk_ticket_id", ticket_id.to_string());
+                if let Some(name) = author {
+                    message = message.display_name(name);
+                }
+                Ok::<_, Error>(
+                    self.sunco
+                        .messages()
+                        .post(conversation_id, &message)
+                        .await?,
+                )
             }
-            match self.sunco.messages().post(conversation_id, &message).await {
+            .await;
+            match posted {
                 Ok(posted) => ids.extend(posted.into_iter().map(|m| m.id)),
                 Err(error) => {
-                    if !error.is_timeout()
-                        && let Err(release) = self.store.delivery_release(claim).await
-                    {
+                    let timed_out = match &error {
+                        Error::SunCo(e) => e.is_timeout(),
+                        Error::Zendesk(e) => e.is_timeout(),
+                        _ => false,
+                    };
+                    if !timed_out && let Err(release) = self.store.delivery_release(claim).await {
                         tracing::warn!(error = %release, "could not release a delivery claim");
                     }
-                    return Err(Error::SunCo(error));
+                    return Err(error);
                 }
             }
         }
@@ -214,17 +235,17 @@ impl Bridge {
     /// The messages a comment becomes: its text (Markdown or plain, per `markdown`) and its
     /// attachments as image or file messages, the text on the first media message when
     /// `include_text_with_media`.
-    fn contents(&self, comment: &Comment) -> Vec<NewContent> {
+    fn contents<'c>(&self, comment: &'c Comment) -> Vec<Part<'c>> {
         let body = comment.body.as_deref().unwrap_or_default();
         let body = match comment.html_body.as_deref() {
             Some(html) if self.config.extract_html_links => crate::carry_html_links(body, html),
             _ => body.to_owned(),
         };
         let text = Some(body.trim().to_owned()).filter(|body| !body.is_empty());
-        let media: Vec<(bool, String)> = comment
+        let media: Vec<&Attachment> = comment
             .attachments
             .iter()
-            .filter_map(|a| Some((a.is_image(), a.content_url.clone()?)))
+            .filter(|attachment| attachment.content_url.is_some())
             .collect();
         let text_content = |text: String| {
             if self.config.markdown {
@@ -243,18 +264,54 @@ impl Bridge {
             {
                 media_text = Some(text);
             }
-            Some(text) => contents.extend(split_text(&text, MAX_TEXT_CHARS).map(text_content)),
+            Some(text) => contents.extend(
+                split_text(&text, MAX_TEXT_CHARS).map(|text| Part::Ready(text_content(text))),
+            ),
             None => {}
         }
-        for (is_image, url) in media {
-            let text = media_text.take();
-            contents.push(if is_image {
-                NewContent::image(url, text)
-            } else {
-                NewContent::file(url, text)
+        for attachment in media {
+            contents.push(Part::Media {
+                attachment,
+                text: media_text.take(),
             });
         }
         contents
+    }
+
+    /// The content of one part, for media with a URL the customer can open: the attachment's
+    /// own, or with `private_attachments` a copy downloaded with the bot's credentials and
+    /// uploaded to SunCo.
+    async fn resolve(&self, part: Part<'_>) -> Result<NewContent> {
+        let (attachment, text) = match part {
+            Part::Ready(content) => return Ok(content),
+            Part::Media { attachment, text } => (attachment, text),
+        };
+        let source = attachment.content_url.clone().unwrap_or_default();
+        let url = if self.config.private_attachments {
+            let download = self
+                .zendesk
+                .uploads()
+                .download(&source, MAX_FILE_BYTES)
+                .await?;
+            let content_type = attachment
+                .content_type
+                .clone()
+                .or(download.content_type)
+                .unwrap_or_else(|| "application/octet-stream".to_owned());
+            let file_name = attachment.file_name.as_deref().unwrap_or("attachment");
+            self.sunco
+                .attachments()
+                .upload(file_name, &content_type, download.bytes)
+                .await?
+                .media_url
+        } else {
+            source
+        };
+        Ok(if attachment.is_image() {
+            NewContent::image(url, text)
+        } else {
+            NewContent::file(url, text)
+        })
     }
 }
 

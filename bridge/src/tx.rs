@@ -10,14 +10,12 @@ use sunshine_conversations::webhook::{self, EventPayload, MessageEvent};
 use sunshine_conversations::{Content, MediaContent};
 use zendesk_support::{NewComment, NewTicket, TicketStatus, TicketUpdate};
 
-use crate::bridge::MODE_KEY;
+use crate::bridge::{MAX_FILE_BYTES, MODE_KEY};
 use crate::config::AutoReopen;
 use crate::{Bridge, Error, Result, WebhookRejection};
 
 /// How long a worker holds a message's delivery before another may take it over.
 const DELIVERY_LEASE: Duration = Duration::from_secs(60);
-/// The largest customer file the bridge carries over to Zendesk.
-pub const MAX_MEDIA_BYTES: u64 = 20 * 1024 * 1024;
 
 /// What one SunCo event led to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -306,7 +304,7 @@ impl Bridge {
                 let download = self
                     .zendesk
                     .uploads()
-                    .download(&media.media_url, MAX_MEDIA_BYTES)
+                    .download(&media.media_url, MAX_FILE_BYTES)
                     .await?;
                 let file_name = media
                     .media_url

@@ -751,3 +751,60 @@ async fn links_in_the_comment_html_reach_the_message_unless_switched_off() {
         assert_eq!(sent[0]["content"]["markdownText"], expected, "{setting:?}");
     }
 }
+
+#[tokio::test]
+async fn private_attachments_are_copied_to_sunco_with_the_bots_credentials() {
+    let fakes = Fakes::start().await;
+    let attachment_url = format!("{}/attachments/token/t1/", fakes.zendesk.uri());
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/4021/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "comments": [{"id": 1004, "author_id": 9, "public": true, "body": "See the label.",
+                          "attachments": [{"id": 1, "file_name": "label.png", "content_type": "image/png",
+                                           "content_url": attachment_url}]}],
+            "meta": {"has_more": false}
+        })))
+        .mount(&fakes.zendesk)
+        .await;
+    // base64("bot@acme.test/token:zd-token")
+    Mock::given(method("GET"))
+        .and(path("/attachments/token/t1/"))
+        .and(wiremock::matchers::header(
+            "authorization",
+            "Basic Ym90QGFjbWUudGVzdC90b2tlbjp6ZC10b2tlbg==",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![0x89, b'P', b'N', b'G']))
+        .expect(1)
+        .mount(&fakes.zendesk)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/apps/app_1/attachments"))
+        .and(query_param("access", "public"))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(json!({"attachment": {
+                "mediaUrl": "https://acme.zendesk.com/sc/attachments/v2/01JK/label.png",
+                "mediaType": "image/png"
+            }})),
+        )
+        .expect(1)
+        .mount(&fakes.sunco)
+        .await;
+    mount_sunco_user(&fakes, sunco_user_v2()).await;
+    mount_conversations(&fakes, true).await;
+    mount_messages(&fakes, "conv-old").await;
+    fakes
+        .bridge(
+            Arc::new(MemoryStore::new()),
+            "private_attachments = true\ninclude_text_with_media = true",
+        )
+        .handle_unhandled_ticket(&event("jane.doe+vip@example.com"))
+        .await
+        .unwrap();
+    let sent = sent_messages(&fakes).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0]["content"],
+        json!({"type": "image", "mediaUrl": "https://acme.zendesk.com/sc/attachments/v2/01JK/label.png",
+               "text": "See the label."})
+    );
+}
