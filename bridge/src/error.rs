@@ -35,6 +35,10 @@ pub enum Error {
     /// The link store failed.
     #[error("link store failed")]
     Store(#[from] meya_links::Error),
+    /// Another worker is busy with the same customer's thread and did not finish in time:
+    /// try again shortly (a webhook answers 503).
+    #[error("another worker holds {0}; try again shortly")]
+    Busy(String),
     /// The bridge could not be built from its configuration.
     #[error("invalid bridge setup: {0}")]
     Setup(String),
@@ -50,7 +54,8 @@ pub enum WebhookRejection {
     /// A malformed body: answer 400.
     #[error("bad request: {0}")]
     BadRequest(String),
-    /// Processing failed after the request was accepted: answer 500 so the sender retries.
+    /// Processing failed after the request was accepted: answer 500 (503 when busy) so the
+    /// sender retries.
     #[error("processing failed")]
     Failed(#[from] Error),
 }
@@ -61,6 +66,7 @@ impl WebhookRejection {
         match self {
             WebhookRejection::Unauthorized(_) => 401,
             WebhookRejection::BadRequest(_) => 400,
+            WebhookRejection::Failed(Error::Busy(_)) => 503,
             WebhookRejection::Failed(_) => 500,
         }
     }

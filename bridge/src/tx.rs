@@ -129,9 +129,19 @@ impl Bridge {
                 });
             }
         };
+        // One customer's messages are handled one at a time: they keep their order, and two
+        // replies to an unlinked conversation open one ticket, not two.
+        let lock = match self.lock(&format!("customer:{sunco_user_id}")).await {
+            Ok(lock) => lock,
+            Err(error) => {
+                let _ = store.delivery_release(&claim).await;
+                return Err(error);
+            }
+        };
         let result = self
             .comment_for(event_id, event, &thread, requester_id, &claim)
             .await;
+        self.unlock(&lock).await;
         if let Err(error) = &result {
             let timed_out = matches!(error, Error::Zendesk(e) if e.is_timeout());
             if !timed_out && let Err(release) = store.delivery_release(&claim).await {

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use meya_links::{ClaimOutcome, SUNSHINE_CONVERSATIONS, ThreadId, UserId, ZENDESK_SUPPORT};
+use meya_links::{
+    ClaimOutcome, DeliveryClaim, SUNSHINE_CONVERSATIONS, ThreadId, UserId, ZENDESK_SUPPORT,
+};
 use zendesk_support::webhook::TicketEvent;
 use zendesk_support::{NewComment, TicketUpdate};
 
@@ -44,6 +46,14 @@ pub struct Outcome {
     /// The comments delivered.
     pub rx: RxOutcome,
 }
+
+/// Locks live in the delivery records under this source.
+const LOCK_SOURCE: &str = "bridge.lock";
+/// A lock whose holder crashed frees itself after this long.
+const LOCK_LEASE: Duration = Duration::from_secs(30);
+/// How long a worker waits for another to finish with the same customer.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+const LOCK_POLL: Duration = Duration::from_millis(50);
 
 /// A claim on posting an internal note is held this long.
 const NOTE_LEASE: Duration = Duration::from_secs(60);
@@ -112,33 +122,15 @@ impl Bridge {
             }
         };
 
-        // 4. The SunCo user's thread, or a new one.
-        let (thread, thread_link) = match store
-            .thread_try_lookup(SUNSHINE_CONVERSATIONS, &sunco_user_id)
-            .await?
-        {
-            Some(thread) => (thread, Link::Reused),
-            None => {
-                let thread = store.thread_create().await?;
-                store
-                    .thread_link(SUNSHINE_CONVERSATIONS, &sunco_user_id, &thread)
-                    .await?;
-                store.thread_set_primary_user(&thread, &user).await?;
-                (thread, Link::Created)
-            }
-        };
-
-        // 5. The ticket joins the thread (replacing any earlier ticket), in agent mode.
-        store
-            .thread_link(ZENDESK_SUPPORT, &ticket_id.to_string(), &thread)
-            .await?;
-        store.thread_set(&thread, MODE_KEY, "agent").await?;
-
-        // 6. Redo rx: the ticket's public agent comments, to the user's conversation.
-        let (conversation_id, created) = self.conversation_for(&thread, &sunco_user_id).await?;
-        let rx = self
-            .deliver_comments(ticket_id, requester_id, &conversation_id)
-            .await?;
+        // Steps 4 to 6 create a thread and maybe a conversation: two workers handling the
+        // same customer at once (a repeated webhook, two replicas) take turns, so that they
+        // find one thread and one conversation instead of making two.
+        let lock = self.lock(&format!("customer:{sunco_user_id}")).await?;
+        let linked = self
+            .link_thread_and_deliver(ticket_id, requester_id, &user, &sunco_user_id)
+            .await;
+        self.unlock(&lock).await;
+        let (thread, thread_link, conversation_id, created, rx) = linked?;
         Ok(Outcome {
             ticket_id,
             user,
@@ -150,6 +142,71 @@ impl Bridge {
             conversation: if created { Link::Created } else { Link::Reused },
             rx,
         })
+    }
+
+    /// Steps 4 to 6 of the flow, under the customer's lock.
+    async fn link_thread_and_deliver(
+        &self,
+        ticket_id: i64,
+        requester_id: i64,
+        user: &UserId,
+        sunco_user_id: &str,
+    ) -> Result<(ThreadId, Link, String, bool, RxOutcome)> {
+        let store = &self.store;
+        // 4. The SunCo user's thread, or a new one.
+        let (thread, thread_link) = match store
+            .thread_try_lookup(SUNSHINE_CONVERSATIONS, sunco_user_id)
+            .await?
+        {
+            Some(thread) => (thread, Link::Reused),
+            None => {
+                let thread = store.thread_create().await?;
+                store
+                    .thread_link(SUNSHINE_CONVERSATIONS, sunco_user_id, &thread)
+                    .await?;
+                store.thread_set_primary_user(&thread, user).await?;
+                (thread, Link::Created)
+            }
+        };
+
+        // 5. The ticket joins the thread (replacing any earlier ticket), in agent mode.
+        store
+            .thread_link(ZENDESK_SUPPORT, &ticket_id.to_string(), &thread)
+            .await?;
+        store.thread_set(&thread, MODE_KEY, "agent").await?;
+
+        // 6. Redo rx: the ticket's public agent comments, to the user's conversation.
+        let (conversation_id, created) = self.conversation_for(&thread, sunco_user_id).await?;
+        let rx = self
+            .deliver_comments(ticket_id, requester_id, &conversation_id)
+            .await?;
+        Ok((thread, thread_link, conversation_id, created, rx))
+    }
+
+    /// Takes a short-lived lock (a delivery claim on `bridge.lock`), waiting up to
+    /// [`LOCK_WAIT`] for another holder to finish.
+    pub(crate) async fn lock(&self, key: &str) -> Result<DeliveryClaim> {
+        let deadline = tokio::time::Instant::now() + LOCK_WAIT;
+        loop {
+            match self
+                .store
+                .delivery_claim(LOCK_SOURCE, key, LOCK_LEASE)
+                .await?
+            {
+                ClaimOutcome::Claimed(claim) => return Ok(claim),
+                _ if tokio::time::Instant::now() >= deadline => {
+                    return Err(Error::Busy(key.to_owned()));
+                }
+                _ => tokio::time::sleep(LOCK_POLL).await,
+            }
+        }
+    }
+
+    pub(crate) async fn unlock(&self, lock: &DeliveryClaim) {
+        if let Err(error) = self.store.delivery_release(lock).await {
+            // The lease ends it anyway.
+            tracing::warn!(error = %error, "could not release a lock");
+        }
     }
 
     /// Posts an internal note on the ticket, at most once per ticket and kind however often

@@ -537,3 +537,80 @@ async fn a_linked_ticket_payload_without_requester_uses_the_thread() {
         "{outcome:?}"
     );
 }
+
+/// Two replies arrive at once for a conversation whose ticket was unlinked: one new ticket,
+/// and the other reply becomes a comment on it.
+#[tokio::test]
+async fn two_replies_at_once_open_one_ticket() {
+    let fakes = Fakes::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn LinkStore> = Arc::new(
+        SqliteStore::open(dir.path().join("links.db"))
+            .await
+            .unwrap(),
+    );
+    let thread = linked(&store).await;
+    store.thread_unlink(ZENDESK_SUPPORT, "4021").await.unwrap();
+    Mock::given(method("POST"))
+        .and(path("/api/v2/tickets"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_delay(std::time::Duration::from_millis(200))
+                .set_body_json(json!({"ticket": {"id": 4100}})),
+        )
+        .expect(1)
+        .mount(&fakes.zendesk)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/api/v2/tickets/4100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ticket": {"id": 4100}, "audit": {"events": [{"id": 9100, "type": "Comment"}]}
+        })))
+        .expect(1)
+        .mount(&fakes.zendesk)
+        .await;
+    let bridge = fakes.bridge(Arc::clone(&store), "auto_reopen_ticket = false");
+    let (first, second) = (
+        text_reply("ev-a", "msg-a", "Hello?"),
+        text_reply("ev-b", "msg-b", "Anyone?"),
+    );
+    let headers = sunco_headers("sunco-webhook-secret");
+    let (a, b) = tokio::join!(
+        bridge.handle_sunco_webhook(&headers, first.as_bytes()),
+        bridge.handle_sunco_webhook(&headers, second.as_bytes())
+    );
+    let mut outcomes = a.unwrap();
+    outcomes.extend(b.unwrap());
+    let created = outcomes
+        .iter()
+        .filter(|o| {
+            matches!(
+                o,
+                EventOutcome::TicketCreated {
+                    ticket_id: 4100,
+                    ..
+                }
+            )
+        })
+        .count();
+    let commented = outcomes
+        .iter()
+        .filter(|o| {
+            matches!(
+                o,
+                EventOutcome::Commented {
+                    ticket_id: 4100,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!((created, commented), (1, 1), "{outcomes:?}");
+    assert_eq!(
+        store
+            .thread_try_lookup(ZENDESK_SUPPORT, "4100")
+            .await
+            .unwrap(),
+        Some(thread)
+    );
+}

@@ -104,6 +104,7 @@ on_every_store!(
     a_sunco_500_then_a_retry_delivers_exactly_once,
     the_webhook_entry_point_verifies_filters_and_dispatches,
     a_crash_between_send_and_record_neither_duplicates_nor_loses,
+    two_workers_at_once_make_one_thread_one_conversation_and_no_duplicates,
 );
 
 async fn a_cold_ticket_links_everything_and_delivers_agent_comments(store: Arc<dyn LinkStore>) {
@@ -807,4 +808,60 @@ async fn private_attachments_are_copied_to_sunco_with_the_bots_credentials() {
         json!({"type": "image", "mediaUrl": "https://acme.zendesk.com/sc/attachments/v2/01JK/label.png",
                "text": "See the label."})
     );
+}
+
+/// Zendesk delivers the same webhook twice at once (or two replicas get it): one thread, one
+/// conversation, each comment sent once.
+async fn two_workers_at_once_make_one_thread_one_conversation_and_no_duplicates(
+    store: Arc<dyn LinkStore>,
+) {
+    let fakes = Fakes::start().await;
+    mount_comments(&fakes).await;
+    mount_sunco_user(&fakes, sunco_user_v2()).await;
+    Mock::given(method("GET"))
+        .and(path("/v2/apps/app_1/conversations"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "conversations": [], "meta": {"hasMore": false}
+        })))
+        .mount(&fakes.sunco)
+        .await;
+    // Creating the conversation is slow, which would let a second worker create another.
+    Mock::given(method("POST"))
+        .and(path("/v2/apps/app_1/conversations"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_delay(std::time::Duration::from_millis(300))
+                .set_body_json(json!({"conversation": {"id": "conv-new", "type": "personal"}})),
+        )
+        .mount(&fakes.sunco)
+        .await;
+    mount_messages(&fakes, "conv-new").await;
+    let bridge = fakes.bridge(Arc::clone(&store), "");
+    let ticket = event("jane.doe+vip@example.com");
+    let (first, second) = tokio::join!(
+        bridge.handle_unhandled_ticket(&ticket),
+        bridge.handle_unhandled_ticket(&ticket)
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(first.thread, second.thread);
+    assert_eq!(first.conversation_id, second.conversation_id);
+    assert_eq!(
+        Fakes::count(&fakes.sunco, "POST", "/v2/apps/app_1/conversations").await
+            - sent_messages(&fakes).await.len(),
+        1,
+        "one conversation created"
+    );
+    let mut sent: Vec<String> = sent_messages(&fakes)
+        .await
+        .iter()
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m["metadata"]["zendesk_comment_id"].as_str().unwrap(),
+                m["metadata"]["zendesk_part"].as_str().unwrap()
+            )
+        })
+        .collect();
+    sent.sort();
+    assert_eq!(sent, ["1001/0", "1004/0", "1004/1"]);
 }
