@@ -15,9 +15,33 @@
 //! - [`Bridge::handle_sunco_webhook`]: the entry point for SunCo's webhook: customer
 //!   messages become comments on the linked ticket (or open a new one), exactly once each.
 //!
+//! ```no_run
+//! use std::sync::Arc;
+//! use bridge::{Bridge, config::Config};
+//! use meya_links::SqliteStore;
+//!
+//! async fn serve(headers: http::HeaderMap, body: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+//!     // Meya's settings (markdown, filter, ...) from TOML; identity and secrets from ZENDESK_* and
+//!     // SUNCO_* variables. `bridge/config/seed.toml` holds the seed's settings.
+//!     let config = Config::loader()
+//!         .toml(&std::fs::read_to_string("bridge.toml")?)?
+//!         .env()
+//!         .build()?; // every missing or invalid setting is named here, at start-up
+//!     let bridge = Bridge::new(config, Arc::new(SqliteStore::open("bridge.db").await?))?;
+//!
+//!     // In your web framework's POST /webhooks/zendesk handler (raw body, before any parsing):
+//!     match bridge.handle_zendesk_webhook(&headers, body).await {
+//!         Ok(outcome) => println!("200: {outcome:?}"),
+//!         Err(rejection) => println!("{}: {rejection}", rejection.status()),
+//!     }
+//!     // ... and `bridge.handle_sunco_webhook(&headers, body)` for POST /webhooks/sunco.
+//!     Ok(())
+//! }
+//! ```
+//!
 //! **Status:** webhooks are processed before they are acknowledged; a durable inbox with
-//! background processing, batching of updates per ticket, and re-send checks after
-//! timeouts are the next steps (the "conversation sync" work).
+//! background processing, and batching several customer messages into one ticket update,
+//! are the next steps (the "conversation sync" work).
 
 mod bridge;
 pub mod config;
