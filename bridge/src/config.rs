@@ -261,6 +261,10 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
 /// [`ConfigLoader::meya_yaml`].
 pub const SEED_YAML: &str = include_str!("../config/seed.yaml");
 
+/// The seed's settings as TOML, without identity or secrets (those come from the
+/// environment): what a service uses when it has no settings file of its own.
+pub const SEED_TOML: &str = include_str!("../config/seed.toml");
+
 /// Collects settings from sources, later sources overriding earlier ones, then checks them.
 #[derive(Debug, Default)]
 #[must_use]

@@ -5,4 +5,5 @@
 //! against loopback fakes of Zendesk and SunCo) and `setup` (installs the webhooks and trigger
 //! on a real account).
 //!
-//! **Status:** not built yet; the binaries land with the bridge.
+//! **Status:** `demo` is here (`cargo run -p examples --bin demo`); `bridge-server`, the
+//! messenger page and `setup` come next.
