@@ -71,9 +71,12 @@ impl Bridge {
         };
         let setup = |error: &dyn fmt::Display| Error::Setup(error.to_string());
         let zendesk = zendesk_support::Client::builder();
-        let zendesk = match &config.zendesk.base_url {
-            Some(url) => zendesk.base_url(url),
-            None => zendesk.subdomain(&config.zendesk.subdomain),
+        let zendesk = match (&config.zendesk.base_url, &config.zendesk.subdomain) {
+            (Some(url), _) => zendesk.base_url(url),
+            (None, Some(subdomain)) => zendesk.subdomain(subdomain),
+            (None, None) => Err(zendesk_support::Error::Config(
+                "set subdomain or base_url".into(),
+            )),
         }
         .map_err(|e| setup(&e))?
         .auth(zendesk_auth)

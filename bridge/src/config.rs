@@ -124,8 +124,9 @@ pub struct SunCoConfig {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ZendeskConfig {
-    /// `https://{subdomain}.zendesk.com`.
-    pub subdomain: String,
+    /// `https://{subdomain}.zendesk.com`; absent when only [`base_url`](Self::base_url) is
+    /// set.
+    pub subdomain: Option<String>,
     /// Overrides the URL built from the subdomain (a local fake, a host-mapped domain).
     pub base_url: Option<String>,
     /// How the bridge authenticates.
@@ -402,8 +403,13 @@ impl ConfigLoader {
             values: self.values,
             problems: Vec::new(),
         };
-        let subdomain = check.required("subdomain");
         let base_url = check.optional_text("base_url");
+        // The subdomain builds the URL, so it is required only when no base_url replaces it.
+        let subdomain = if base_url.is_some() {
+            check.optional_text("subdomain")
+        } else {
+            check.required("subdomain")
+        };
         let email = check.optional_text("bot_agent_email");
         let token = check.optional_text("bot_agent_api_token");
         let client_id = check.optional_text("oauth_client_id");
@@ -455,14 +461,19 @@ impl ConfigLoader {
             (None, Some(_)) => {
                 check.problem("sunshine_conversations.region", "must be `us` or `eu`")
             }
-            (None, None) => subdomain.clone().map(SunCoHost::Zendesk),
+            (None, None) => match &subdomain {
+                Some(subdomain) => Some(SunCoHost::Zendesk(subdomain.clone())),
+                None => check.problem(
+                    "sunshine_conversations.base_url",
+                    "is required (or a region) when Zendesk is given by base_url alone",
+                ),
+            },
         };
 
         if !check.problems.is_empty() {
             return Err(ConfigError::Invalid(check.problems));
         }
         match (
-            subdomain,
             auth,
             target_password,
             signing_secret,
@@ -473,7 +484,6 @@ impl ConfigLoader {
             host,
         ) {
             (
-                Some(subdomain),
                 Some(auth),
                 Some(target_password),
                 Some(signing_secret),

@@ -74,7 +74,7 @@ fn the_seed_yaml_loads_with_vault_references_and_the_environment() {
         .env_with(environment(&[]))
         .build()
         .unwrap();
-    assert_eq!(config.zendesk.subdomain, "acme");
+    assert_eq!(config.zendesk.subdomain.as_deref(), Some("acme"));
     assert!(
         matches!(&config.zendesk.auth, ZendeskAuth::ApiToken { email, .. } if email == "bot@acme.com")
     );
@@ -258,7 +258,7 @@ fn later_sources_override_earlier_ones() {
         ]))
         .build()
         .unwrap();
-    assert_eq!(config.zendesk.subdomain, "other");
+    assert_eq!(config.zendesk.subdomain.as_deref(), Some("other"));
     assert_eq!(config.zendesk.target_username, "bridge");
     assert_eq!(
         config.zendesk.base_url.as_deref(),
@@ -363,4 +363,34 @@ fn the_shipped_toml_is_the_seed() {
         [TicketStatus::Closed, TicketStatus::Solved]
     );
     assert!(config.rx_unhandled_ticket.as_str().contains("sunco_send"));
+}
+
+#[test]
+fn a_base_url_stands_in_for_the_subdomain() {
+    let base_only = ZENDESK_PART.replace(
+        "subdomain = \"acme\"",
+        "base_url = \"http://127.0.0.1:9000\"",
+    );
+    let error = Config::loader()
+        .toml(&format!("{base_only}{SUNCO_PART}"))
+        .unwrap()
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        problems(error),
+        [(
+            "sunshine_conversations.base_url".to_owned(),
+            "is required (or a region) when Zendesk is given by base_url alone".to_owned()
+        )]
+    );
+    let config = Config::loader()
+        .toml(&format!("{base_only}{SUNCO_PART}region = \"eu\"\n"))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(config.zendesk.subdomain, None);
+    assert_eq!(
+        config.zendesk.base_url.as_deref(),
+        Some("http://127.0.0.1:9000")
+    );
 }
