@@ -5,5 +5,6 @@
 //! against loopback fakes of Zendesk and SunCo) and `setup` (installs the webhooks and trigger
 //! on a real account).
 //!
-//! **Status:** `demo` is here (`cargo run -p examples --bin demo`); `bridge-server`, the
-//! messenger page and `setup` come next.
+//! **Status:** `demo` (`cargo run -p examples --bin demo`) and `bridge-server`
+//! (`cargo run -p examples --bin bridge-server`) are here; the messenger page with its JWT
+//! endpoint and `setup` come next.
