@@ -101,13 +101,10 @@ async fn zendesk_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match bridge.handle_zendesk_webhook(&headers, &body).await {
-        Ok(outcome) => {
-            info!(?outcome, "zendesk webhook");
-            (StatusCode::OK, "ok").into_response()
-        }
-        Err(rejection) => reject("zendesk", rejection),
-    }
+    respond(
+        "zendesk",
+        bridge.handle_zendesk_webhook(&headers, &body).await,
+    )
 }
 
 async fn sunco_webhook(
@@ -115,16 +112,18 @@ async fn sunco_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match bridge.handle_sunco_webhook(&headers, &body).await {
-        Ok(outcomes) => {
-            info!(?outcomes, "sunco webhook");
-            (StatusCode::OK, "ok").into_response()
-        }
-        Err(rejection) => reject("sunco", rejection),
-    }
+    respond("sunco", bridge.handle_sunco_webhook(&headers, &body).await)
 }
 
-fn reject(source: &str, rejection: WebhookRejection) -> Response {
+/// The HTTP answer to a webhook, and its one log line.
+fn respond<T: std::fmt::Debug>(source: &str, result: Result<T, WebhookRejection>) -> Response {
+    let rejection = match result {
+        Ok(outcome) => {
+            info!(source, ?outcome, "webhook handled");
+            return (StatusCode::OK, "ok").into_response();
+        }
+        Err(rejection) => rejection,
+    };
     let status =
         StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match &rejection {
