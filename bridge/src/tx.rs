@@ -8,6 +8,7 @@ use meya_links::{ClaimOutcome, DeliveryClaim, SUNSHINE_CONVERSATIONS, ThreadId, 
 use secrecy::ExposeSecret;
 use sunshine_conversations::webhook::{self, EventPayload, MessageEvent};
 use sunshine_conversations::{Content, MediaContent};
+use tracing::Instrument;
 use zendesk_support::{NewComment, NewTicket, TicketStatus, TicketUpdate};
 
 use crate::bridge::{MAX_FILE_BYTES, MODE_KEY};
@@ -75,7 +76,14 @@ impl Bridge {
         for event in &envelope.events {
             let outcome = match &event.payload {
                 EventPayload::ConversationMessage(message) => {
-                    self.customer_message(&event.id, message).await?
+                    let span = tracing::info_span!(
+                        "sunco_event",
+                        event_id = %event.id,
+                        message_id = %message.message.id
+                    );
+                    self.customer_message(&event.id, message)
+                        .instrument(span)
+                        .await?
                 }
                 _ => {
                     tracing::debug!(kind = %event.kind, "SunCo event skipped");

@@ -3,7 +3,8 @@
 use http::HeaderMap;
 use meya_links::{SUNSHINE_CONVERSATIONS, ZENDESK_SUPPORT};
 use secrecy::ExposeSecret;
-use zendesk_support::webhook;
+use tracing::Instrument;
+use zendesk_support::webhook::{self, TicketEvent};
 
 use crate::rx::RxOutcome;
 use crate::unhandled::Outcome;
@@ -74,6 +75,15 @@ impl Bridge {
         .map_err(WebhookRejection::from_zendesk)?;
         let event =
             webhook::parse_ticket_event(raw_body).map_err(WebhookRejection::from_zendesk)?;
+        let span = tracing::info_span!("zendesk_webhook", ticket_id = event.ticket.id);
+        self.dispatch_ticket_event(&event).instrument(span).await
+    }
+
+    /// Everything after verification and parsing: rx, the flow, or ignore.
+    async fn dispatch_ticket_event(
+        &self,
+        event: &TicketEvent,
+    ) -> Result<ZendeskWebhookOutcome, WebhookRejection> {
         let ticket_id = event.ticket.id;
 
         let linked = self
@@ -125,14 +135,14 @@ impl Bridge {
         if !self
             .config
             .rx_unhandled_ticket
-            .matches(&filter::document(&event))
+            .matches(&filter::document(event))
         {
             return Ok(ZendeskWebhookOutcome::Ignored {
                 ticket_id,
                 reason: "the ticket is not linked and filter.rx_unhandled_ticket does not match",
             });
         }
-        match self.handle_unhandled_ticket(&event).await {
+        match self.handle_unhandled_ticket(event).await {
             Ok(outcome) => Ok(ZendeskWebhookOutcome::Started(Box::new(outcome))),
             Err(error @ (Error::NoRequesterEmail { .. } | Error::NoSunCoUser { .. })) => {
                 Ok(ZendeskWebhookOutcome::Refused {

@@ -18,7 +18,16 @@ const SIGNING_SECRET: &str = "server-signing-secret";
 struct Server {
     child: Child,
     base: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Stops the server and answers everything it logged.
+    fn stop_and_read_logs(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap()
+    }
 }
 
 impl Drop for Server {
@@ -47,8 +56,11 @@ fn start(zendesk: &str, sunco: &str) -> Server {
             format!("sqlite://{}", dir.path().join("links.db").display()),
         )
         .env("BIND", "127.0.0.1:0")
+        .env("RUST_LOG", "debug")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::File::create(dir.path().join("server.log")).unwrap(),
+        ))
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -60,11 +72,7 @@ fn start(zendesk: &str, sunco: &str) -> Server {
         .strip_prefix("bridge-server listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
-    Server {
-        child,
-        base,
-        _dir: dir,
-    }
+    Server { child, base, dir }
 }
 
 fn signed(
@@ -191,6 +199,21 @@ async fn the_server_verifies_routes_and_runs_the_flow() {
         .unwrap();
     assert_eq!(wrong_key.status(), 401);
     // The message was delivered once (checked by the mock's expect(1) when `sunco` drops).
+
+    let logs = server.stop_and_read_logs();
+    assert!(logs.contains("zendesk_webhook{ticket_id=4021}"), "{logs}");
+    for secret in [
+        "target-pass",
+        "zd-token",
+        "key-secret",
+        "sunco-secret",
+        SIGNING_SECRET,
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "{secret} leaked into the logs:\n{logs}"
+        );
+    }
 }
 
 #[test]
