@@ -131,6 +131,11 @@ impl Bridge {
             .await?
         {
             ClaimOutcome::Claimed(claim) => claim,
+            // Another worker has it now; if that worker fails, SunCo's retry of this request
+            // must find the message again, so this one answers "busy" rather than "done".
+            ClaimOutcome::InProgress { .. } => {
+                return Err(Error::Busy(format!("message {}", event.message.id)));
+            }
             _ => {
                 return Ok(EventOutcome::AlreadyDelivered {
                     event_id: event_id.to_owned(),

@@ -614,3 +614,30 @@ async fn two_replies_at_once_open_one_ticket() {
         Some(thread)
     );
 }
+
+/// SunCo retries while another worker still holds the message: the retry answers 503 (SunCo
+/// retries again), not 200, so the message cannot be lost if that worker fails.
+#[tokio::test]
+async fn a_message_in_flight_elsewhere_answers_busy() {
+    let fakes = Fakes::start().await;
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    linked(&store).await;
+    store
+        .delivery_claim(
+            SUNSHINE_CONVERSATIONS,
+            "msg-busy",
+            std::time::Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    let rejection = fakes
+        .bridge(store, "")
+        .handle_sunco_webhook(
+            &sunco_headers("sunco-webhook-secret"),
+            text_reply("ev-busy", "msg-busy", "hello").as_bytes(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(rejection.status(), 503);
+    assert!(fakes.zendesk.received_requests().await.unwrap().is_empty());
+}
