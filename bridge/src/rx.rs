@@ -59,7 +59,9 @@ impl Bridge {
         thread: &ThreadId,
         sunco_user_id: &str,
     ) -> Result<(String, bool)> {
-        if let Some(id) = self.store.thread_get(thread, CONVERSATION_KEY).await? {
+        let cached = self.store.thread_get(thread, CONVERSATION_KEY).await?;
+        // An empty value is a cache entry dropped after SunCo lost the conversation.
+        if let Some(id) = cached.filter(|id| !id.is_empty()) {
             return Ok((id, false));
         }
         let page = self
@@ -89,8 +91,32 @@ impl Bridge {
         Ok((id, created))
     }
 
-    /// Delivers a ticket's public comments not written by its requester, in order, each once.
+    /// Delivers a ticket's public comments not written by its requester, in order, each once,
+    /// to the thread's conversation. A conversation SunCo no longer knows is dropped from the
+    /// thread's cache, so the next webhook finds or makes the user's current one.
     pub(crate) async fn deliver_comments(
+        &self,
+        thread: &ThreadId,
+        ticket_id: i64,
+        requester_id: i64,
+        conversation_id: &str,
+    ) -> Result<RxOutcome> {
+        let delivered = self
+            .deliver_comments_to(ticket_id, requester_id, conversation_id)
+            .await;
+        if let Err(Error::SunCo(error)) = &delivered
+            && error.status() == Some(404)
+        {
+            tracing::warn!(
+                conversation_id,
+                "SunCo does not know the cached conversation"
+            );
+            self.store.thread_set(thread, CONVERSATION_KEY, "").await?;
+        }
+        delivered
+    }
+
+    async fn deliver_comments_to(
         &self,
         ticket_id: i64,
         requester_id: i64,

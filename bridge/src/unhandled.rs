@@ -178,7 +178,7 @@ impl Bridge {
         // 6. Redo rx: the ticket's public agent comments, to the user's conversation.
         let (conversation_id, created) = self.conversation_for(&thread, sunco_user_id).await?;
         let rx = self
-            .deliver_comments(ticket_id, requester_id, &conversation_id)
+            .deliver_comments(&thread, ticket_id, requester_id, &conversation_id)
             .await?;
         Ok((thread, thread_link, conversation_id, created, rx))
     }

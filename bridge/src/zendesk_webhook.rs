@@ -114,7 +114,7 @@ impl Bridge {
             };
             let (conversation_id, _) = self.conversation_for(&thread, &sunco_user_id).await?;
             let rx = self
-                .deliver_comments(ticket_id, requester_id, &conversation_id)
+                .deliver_comments(&thread, ticket_id, requester_id, &conversation_id)
                 .await?;
             let closing = event
                 .ticket

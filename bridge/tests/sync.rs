@@ -641,3 +641,75 @@ async fn a_message_in_flight_elsewhere_answers_busy() {
     assert_eq!(rejection.status(), 503);
     assert!(fakes.zendesk.received_requests().await.unwrap().is_empty());
 }
+
+/// SunCo no longer knows the conversation cached on the thread: the cache is dropped and the
+/// next webhook delivers to the user's current conversation.
+#[tokio::test]
+async fn a_lost_conversation_is_looked_up_again() {
+    let fakes = Fakes::start().await;
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    let thread = linked(&store).await;
+    store
+        .thread_set(&thread, CONVERSATION_KEY, "conv-gone")
+        .await
+        .unwrap();
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/4021/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "comments": [{"id": 1001, "author_id": 9, "public": true, "body": "Hello again"}],
+            "meta": {"has_more": false}
+        })))
+        .mount(&fakes.zendesk)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/apps/app_1/conversations/conv-gone/messages"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(
+            json!({"errors": [{"code": "conversation_not_found", "title": "Conversation not found"}]}),
+        ))
+        .expect(1)
+        .mount(&fakes.sunco)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/apps/app_1/conversations"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "conversations": [{"id": "conv-now", "type": "personal", "isDefault": true}]
+        })))
+        .mount(&fakes.sunco)
+        .await;
+    // The second attempt first checks the conversation for parts sent before: none.
+    Mock::given(method("GET"))
+        .and(path("/v2/apps/app_1/conversations/conv-now/messages"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"messages": []})))
+        .mount(&fakes.sunco)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/apps/app_1/conversations/conv-now/messages"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"messages": [
+            {"id": "m-now", "author": {"type": "business"}, "content": {"type": "text", "text": "x"}}]})))
+        .expect(1)
+        .mount(&fakes.sunco)
+        .await;
+    let bridge = fakes.bridge(Arc::clone(&store), "");
+    let body = payload("jane.doe+vip@example.com", "sunco_send", "Agent");
+    let first = bridge
+        .handle_zendesk_webhook(&signed(&body, "target-pass"), body.as_bytes())
+        .await
+        .unwrap_err();
+    assert_eq!(first.status(), 500);
+    let second = bridge
+        .handle_zendesk_webhook(&signed(&body, "target-pass"), body.as_bytes())
+        .await
+        .unwrap();
+    assert!(
+        matches!(&second, ZendeskWebhookOutcome::Synced { rx, .. } if rx.delivered.len() == 1),
+        "{second:?}"
+    );
+    assert_eq!(
+        store
+            .thread_get(&thread, CONVERSATION_KEY)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("conv-now")
+    );
+}
