@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::delivery::{
     DeliveryRow, STATE_CLAIMED, STATE_DELIVERED, STATE_FAILED, from_millis, lease_millis,
 };
+use crate::sql::{LinkKind, foreign_key_or};
 use crate::{
     ClaimOutcome, Delivery, DeliveryClaim, Error, LinkStore, PRIMARY_USER_ID, Result, ThreadId,
     UserId, limits,
@@ -65,21 +66,6 @@ struct LinkSql {
     delete_previous: &'static str,
     /// Inserts the link or re-points the outside id (rule 1).
     upsert: &'static str,
-}
-
-#[derive(Clone, Copy)]
-enum LinkKind {
-    User,
-    Thread,
-}
-
-impl LinkKind {
-    fn unknown(self, id: Uuid) -> Error {
-        match self {
-            LinkKind::User => Error::UnknownUser(UserId::from_uuid(id)),
-            LinkKind::Thread => Error::UnknownThread(ThreadId::from_uuid(id)),
-        }
-    }
 }
 
 const USER_LINKS: LinkSql = LinkSql {
@@ -270,14 +256,6 @@ impl PostgresStore {
             .fetch_optional(&self.pool)
             .await?;
         lease_until_ms.ok_or_else(|| claim.lost())
-    }
-}
-
-/// Maps a foreign key violation to the caller's error, anything else to a backend error.
-fn foreign_key_or(error: sqlx::Error, unknown: impl FnOnce() -> Error) -> Error {
-    match &error {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => unknown(),
-        _ => Error::from(error),
     }
 }
 

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::delivery::{
     DeliveryRow, STATE_CLAIMED, STATE_DELIVERED, STATE_FAILED, from_millis, lease_millis, to_millis,
 };
+use crate::sql::{LinkKind, foreign_key_or};
 use crate::{
     ClaimOutcome, Delivery, DeliveryClaim, Error, LinkStore, PRIMARY_USER_ID, Result, ThreadId,
     UserId, limits,
@@ -118,21 +119,6 @@ struct LinkSql {
     delete_previous: &'static str,
     /// Inserts the link or re-points the outside id (rule 1).
     upsert: &'static str,
-}
-
-#[derive(Clone, Copy)]
-enum LinkKind {
-    User,
-    Thread,
-}
-
-impl LinkKind {
-    fn unknown(self, id: Uuid) -> Error {
-        match self {
-            LinkKind::User => Error::UnknownUser(UserId::from_uuid(id)),
-            LinkKind::Thread => Error::UnknownThread(ThreadId::from_uuid(id)),
-        }
-    }
 }
 
 const USER_LINKS: LinkSql = LinkSql {
@@ -334,14 +320,6 @@ async fn migrate(pool: &SqlitePool) -> Result<()> {
 
 fn parse_uuid(text: &str) -> Result<Uuid> {
     Uuid::from_str(text).map_err(|_| Error::Decode(format!("stored id {text:?} is not a UUID")))
-}
-
-/// Maps a foreign key violation to the caller's error, anything else to a backend error.
-fn foreign_key_or(error: sqlx::Error, unknown: impl FnOnce() -> Error) -> Error {
-    match &error {
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => unknown(),
-        _ => Error::from(error),
-    }
 }
 
 #[async_trait]
