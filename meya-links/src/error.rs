@@ -40,6 +40,15 @@ pub enum Error {
         source_message_id: String,
     },
 
+    /// An inbox entry is no longer leased to the caller: its lease ran out and another worker
+    /// took it, or it was already completed, retried or failed. The caller must not record an
+    /// outcome for it.
+    #[error("inbox entry {entry_id} is no longer leased to this worker")]
+    LeaseLost {
+        /// The entry's id.
+        entry_id: i64,
+    },
+
     /// A stored value could not be read back (e.g. a row written by an incompatible version).
     #[error("stored data could not be decoded: {0}")]
     Decode(String),

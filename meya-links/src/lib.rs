@@ -11,6 +11,7 @@
 //! thread links:  (integration, integration thread id) <-> ThreadId
 //! thread data:   ThreadId -> primary user, small key/values (e.g. the SunCo conversation id)
 //! deliveries:    (source, source message id) -> claimed | delivered | failed   (exactly once)
+//! inbox:         webhooks recorded before they are acknowledged, leased to workers in order
 //! ```
 //!
 //! [`LinkStore`] is the one trait; its backends sit beside it:
@@ -49,6 +50,7 @@
 mod delivery;
 mod error;
 mod ids;
+mod inbox;
 pub mod limits;
 mod memory;
 #[cfg(feature = "postgres")]
@@ -64,6 +66,7 @@ pub mod testing;
 pub use delivery::{ClaimOutcome, Delivery, DeliveryClaim, DeliveryState};
 pub use error::{Error, Result};
 pub use ids::{ThreadId, UserId};
+pub use inbox::{InboxEntry, InboxMessage, InboxPush, InboxStats};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;

@@ -14,6 +14,10 @@ pub const MAX_KEY_LEN: usize = 128;
 /// Largest thread data value (or delivery failure reason) accepted, in bytes: thread data is
 /// for small values such as a cached conversation id, not for payloads.
 pub const MAX_VALUE_LEN: usize = 16 * 1024;
+/// Largest inbox payload accepted, in bytes: a webhook body, not a file.
+pub const MAX_PAYLOAD_LEN: usize = 4 * 1024 * 1024;
+/// Most entries one [`inbox_take`](crate::LinkStore::inbox_take) hands out.
+pub const MAX_INBOX_BATCH: usize = 100;
 /// Longest lease a delivery claim may take.
 pub const MAX_LEASE: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -78,6 +82,44 @@ pub(crate) fn lease(lease: Duration) -> Result<()> {
     } else {
         Ok(())
     }
+}
+
+/// A message about to be pushed into the inbox.
+pub(crate) fn inbox_message(message: &crate::InboxMessage) -> Result<()> {
+    text("source", &message.source, MAX_INTEGRATION_LEN, false)?;
+    outside_id("ordering_key", &message.ordering_key)?;
+    if let Some(dedup_key) = &message.dedup_key {
+        outside_id("dedup_key", dedup_key)?;
+    }
+    if message.payload.len() > MAX_PAYLOAD_LEN {
+        return Err(Error::InvalidInput {
+            field: "payload",
+            reason: "too long",
+        });
+    }
+    Ok(())
+}
+
+/// How many entries one take may hand out.
+pub(crate) fn batch(max: usize) -> Result<()> {
+    if max == 0 || max > MAX_INBOX_BATCH {
+        return Err(Error::InvalidInput {
+            field: "max_batch",
+            reason: "must be between 1 and MAX_INBOX_BATCH",
+        });
+    }
+    Ok(())
+}
+
+/// A retry delay: at most a day.
+pub(crate) fn retry_delay(delay: Duration) -> Result<()> {
+    if delay > crate::inbox::MAX_RETRY_DELAY {
+        return Err(Error::InvalidInput {
+            field: "delay",
+            reason: "longer than a day",
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

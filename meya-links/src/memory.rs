@@ -11,9 +11,11 @@ use uuid::Uuid;
 
 use crate::delivery::lease_millis;
 use crate::{
-    ClaimOutcome, Delivery, DeliveryClaim, DeliveryState, Error, LinkStore, PRIMARY_USER_ID,
-    Result, ThreadId, UserId, limits,
+    ClaimOutcome, Delivery, DeliveryClaim, DeliveryState, Error, InboxEntry, InboxMessage,
+    InboxPush, InboxStats, LinkStore, PRIMARY_USER_ID, Result, ThreadId, UserId, limits,
 };
+
+mod inbox;
 
 /// A link store kept in memory: fast, and gone when the process ends.
 ///
@@ -41,6 +43,7 @@ struct State {
     threads: HashMap<ThreadId, ThreadRecord>,
     thread_links: Links<ThreadId>,
     deliveries: HashMap<(String, String), DeliveryRecord>,
+    inbox: inbox::Inbox,
 }
 
 #[derive(Default)]
@@ -426,5 +429,39 @@ impl LinkStore for MemoryStore {
             .deliveries
             .get(&(source.to_owned(), source_message_id.to_owned()))
             .map(|record| record.delivery.clone()))
+    }
+
+    async fn inbox_push(&self, message: &InboxMessage) -> Result<InboxPush> {
+        limits::inbox_message(message)?;
+        Ok(self.write().inbox.push(message))
+    }
+
+    async fn inbox_take(&self, lease: Duration, max_batch: usize) -> Result<Vec<InboxEntry>> {
+        limits::lease(lease)?;
+        limits::batch(max_batch)?;
+        Ok(self.write().inbox.take(lease, max_batch))
+    }
+
+    async fn inbox_complete(&self, entry: &InboxEntry) -> Result<()> {
+        self.write().inbox.complete(entry)
+    }
+
+    async fn inbox_retry(&self, entry: &InboxEntry, delay: Duration, error: &str) -> Result<()> {
+        limits::retry_delay(delay)?;
+        limits::value("error", error)?;
+        self.write().inbox.retry(entry, delay, error)
+    }
+
+    async fn inbox_fail(&self, entry: &InboxEntry, reason: &str) -> Result<()> {
+        limits::value("reason", reason)?;
+        self.write().inbox.fail(entry)
+    }
+
+    async fn inbox_stats(&self) -> Result<InboxStats> {
+        Ok(self.read().inbox.stats())
+    }
+
+    async fn inbox_purge(&self, done_before: SystemTime) -> Result<u64> {
+        self.write().inbox.purge(done_before)
     }
 }

@@ -1,7 +1,7 @@
 //! [`PostgresStore`]: for services with several replicas sharing one database.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -11,10 +11,11 @@ use uuid::Uuid;
 use crate::delivery::{
     DeliveryRow, STATE_CLAIMED, STATE_DELIVERED, STATE_FAILED, from_millis, lease_millis,
 };
+use crate::inbox::state as inbox_state;
 use crate::sql::{LinkKind, foreign_key_or};
 use crate::{
-    ClaimOutcome, Delivery, DeliveryClaim, Error, LinkStore, PRIMARY_USER_ID, Result, ThreadId,
-    UserId, limits,
+    ClaimOutcome, Delivery, DeliveryClaim, Error, InboxEntry, InboxMessage, InboxPush, InboxStats,
+    LinkStore, PRIMARY_USER_ID, Result, ThreadId, UserId, limits,
 };
 
 /// A link store in PostgreSQL, safe to share between any number of processes.
@@ -54,6 +55,9 @@ macro_rules! now_ms {
         "(extract(epoch from clock_timestamp()) * 1000)::bigint"
     };
 }
+
+// After `now_ms!`, which its statements use.
+mod inbox;
 
 /// The statements of one kind of link (users or threads); both kinds share the code below.
 struct LinkSql {
@@ -552,5 +556,47 @@ impl LinkStore for PostgresStore {
             .await?;
         row.map(|row| row.into_delivery(source, source_message_id))
             .transpose()
+    }
+
+    async fn inbox_push(&self, message: &InboxMessage) -> Result<InboxPush> {
+        limits::inbox_message(message)?;
+        self.push_inbox(message).await
+    }
+
+    async fn inbox_take(&self, lease: Duration, max_batch: usize) -> Result<Vec<InboxEntry>> {
+        limits::lease(lease)?;
+        limits::batch(max_batch)?;
+        self.take_inbox(lease, max_batch).await
+    }
+
+    async fn inbox_complete(&self, entry: &InboxEntry) -> Result<()> {
+        self.finish_inbox(
+            entry,
+            inbox_state::DONE,
+            Duration::ZERO,
+            entry.last_error.as_deref(),
+        )
+        .await
+    }
+
+    async fn inbox_retry(&self, entry: &InboxEntry, delay: Duration, error: &str) -> Result<()> {
+        limits::retry_delay(delay)?;
+        limits::value("error", error)?;
+        self.finish_inbox(entry, inbox_state::PENDING, delay, Some(error))
+            .await
+    }
+
+    async fn inbox_fail(&self, entry: &InboxEntry, reason: &str) -> Result<()> {
+        limits::value("reason", reason)?;
+        self.finish_inbox(entry, inbox_state::FAILED, Duration::ZERO, Some(reason))
+            .await
+    }
+
+    async fn inbox_stats(&self) -> Result<InboxStats> {
+        self.inbox_counts().await
+    }
+
+    async fn inbox_purge(&self, done_before: SystemTime) -> Result<u64> {
+        self.purge_inbox(done_before).await
     }
 }

@@ -15,11 +15,14 @@ use uuid::Uuid;
 use crate::delivery::{
     DeliveryRow, STATE_CLAIMED, STATE_DELIVERED, STATE_FAILED, from_millis, lease_millis, to_millis,
 };
+use crate::inbox::state as inbox_state;
 use crate::sql::{LinkKind, foreign_key_or};
 use crate::{
-    ClaimOutcome, Delivery, DeliveryClaim, Error, LinkStore, PRIMARY_USER_ID, Result, ThreadId,
-    UserId, limits,
+    ClaimOutcome, Delivery, DeliveryClaim, Error, InboxEntry, InboxMessage, InboxPush, InboxStats,
+    LinkStore, PRIMARY_USER_ID, Result, ThreadId, UserId, limits,
 };
+
+mod inbox;
 
 /// How hard SQLite works to keep each commit on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -603,5 +606,41 @@ impl LinkStore for SqliteStore {
             .await?;
         row.map(|row| row.into_delivery(source, source_message_id))
             .transpose()
+    }
+
+    async fn inbox_push(&self, message: &InboxMessage) -> Result<InboxPush> {
+        limits::inbox_message(message)?;
+        self.push_inbox(message).await
+    }
+
+    async fn inbox_take(&self, lease: Duration, max_batch: usize) -> Result<Vec<InboxEntry>> {
+        limits::lease(lease)?;
+        limits::batch(max_batch)?;
+        self.take_inbox(lease, max_batch).await
+    }
+
+    async fn inbox_complete(&self, entry: &InboxEntry) -> Result<()> {
+        self.finish_inbox(entry, inbox_state::DONE, 0, entry.last_error.as_deref())
+            .await
+    }
+
+    async fn inbox_retry(&self, entry: &InboxEntry, delay: Duration, error: &str) -> Result<()> {
+        limits::retry_delay(delay)?;
+        limits::value("error", error)?;
+        self.retry_inbox(entry, delay, error).await
+    }
+
+    async fn inbox_fail(&self, entry: &InboxEntry, reason: &str) -> Result<()> {
+        limits::value("reason", reason)?;
+        self.finish_inbox(entry, inbox_state::FAILED, 0, Some(reason))
+            .await
+    }
+
+    async fn inbox_stats(&self) -> Result<InboxStats> {
+        self.inbox_counts().await
+    }
+
+    async fn inbox_purge(&self, done_before: SystemTime) -> Result<u64> {
+        self.purge_inbox(done_before).await
     }
 }

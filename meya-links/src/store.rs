@@ -1,11 +1,14 @@
 //! The [`LinkStore`] trait: the operations of the flow, one method each.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
-use crate::{ClaimOutcome, Delivery, DeliveryClaim, Result, ThreadId, UserId};
+use crate::{
+    ClaimOutcome, Delivery, DeliveryClaim, InboxEntry, InboxMessage, InboxPush, InboxStats, Result,
+    ThreadId, UserId,
+};
 
 /// The thread data key that holds the thread's primary user.
 ///
@@ -186,4 +189,51 @@ pub trait LinkStore: fmt::Debug + Send + Sync + 'static {
     /// What the store knows of a delivery, if anything.
     async fn delivery_get(&self, source: &str, source_message_id: &str)
     -> Result<Option<Delivery>>;
+
+    /// Records a webhook durably; once this returns, the webhook may be acknowledged.
+    ///
+    /// Answers [`InboxPush::Duplicate`] (storing nothing) when an entry with the same source
+    /// and dedup key is kept already, whatever its state.
+    async fn inbox_push(&self, message: &InboxMessage) -> Result<InboxPush>;
+
+    /// Leases the next batch of work for `lease`: the oldest entry ready to run whose ordering
+    /// key has no older unfinished entry, followed by up to `max_batch - 1` later ready entries
+    /// of the same ordering key, in push order. Empty when nothing is ready.
+    ///
+    /// An entry is ready when it is pending and its retry delay has passed, or when it was
+    /// taken and its lease ran out (its worker died). Each take raises an entry's attempt count.
+    /// Concurrent callers never receive the same entry, nor two batches of one ordering key.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for a zero or over-long lease, or a
+    /// `max_batch` outside `1..=`[`MAX_INBOX_BATCH`](crate::limits::MAX_INBOX_BATCH).
+    async fn inbox_take(&self, lease: Duration, max_batch: usize) -> Result<Vec<InboxEntry>>;
+
+    /// Records an entry as processed. Its payload is dropped; the entry stays (to recognise
+    /// duplicates) until [`inbox_purge`](Self::inbox_purge).
+    ///
+    /// # Errors
+    /// [`Error::LeaseLost`](crate::Error::LeaseLost) when the lease was taken over or ended.
+    async fn inbox_complete(&self, entry: &InboxEntry) -> Result<()>;
+
+    /// Gives an entry back to be taken again once `delay` has passed, noting the error.
+    /// Later entries of its ordering key wait for it.
+    ///
+    /// # Errors
+    /// [`Error::LeaseLost`](crate::Error::LeaseLost) when the lease was taken over or ended.
+    async fn inbox_retry(&self, entry: &InboxEntry, delay: Duration, error: &str) -> Result<()>;
+
+    /// Gives up on an entry: it is kept, with its payload and `reason`, and never taken again.
+    /// Later entries of its ordering key proceed.
+    ///
+    /// # Errors
+    /// [`Error::LeaseLost`](crate::Error::LeaseLost) when the lease was taken over or ended.
+    async fn inbox_fail(&self, entry: &InboxEntry, reason: &str) -> Result<()>;
+
+    /// How many entries the inbox holds, by state.
+    async fn inbox_stats(&self) -> Result<InboxStats>;
+
+    /// Deletes processed entries finished before `done_before`; answers how many. Failed and
+    /// unfinished entries are kept.
+    async fn inbox_purge(&self, done_before: SystemTime) -> Result<u64>;
 }

@@ -219,6 +219,13 @@ macro_rules! link_store_conformance {
             delivery_renew_keeps_the_claim,
             delivery_claim_race_has_one_winner,
             delivery_invalid_input_is_refused,
+            inbox_push_take_complete,
+            inbox_dedup_key_refuses_repeats,
+            inbox_orders_by_key_and_batches,
+            inbox_retry_waits_and_fail_moves_on,
+            inbox_expired_lease_is_taken_over,
+            inbox_take_race_hands_out_each_entry_once,
+            inbox_invalid_input_is_refused,
         );
     };
     (@cases $site:expr; $($case:ident),* $(,)?) => {
@@ -238,6 +245,9 @@ macro_rules! link_store_conformance {
 pub mod cases {
     use super::*;
     use crate::{ClaimOutcome, DeliveryState, Error, PRIMARY_USER_ID, ThreadId, UserId};
+
+    mod inbox;
+    pub use inbox::*;
 
     const ZD: &str = crate::ZENDESK_SUPPORT;
     const SC: &str = crate::SUNSHINE_CONVERSATIONS;

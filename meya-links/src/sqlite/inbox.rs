@@ -1,0 +1,157 @@
+//! The SQLite store's inbox: the `inbox` table, changed under `BEGIN IMMEDIATE`.
+
+use std::time::{Duration, SystemTime};
+
+use uuid::Uuid;
+
+use super::SqliteStore;
+use crate::delivery::{from_millis, lease_millis, to_millis};
+use crate::inbox::{InboxRow, ready_run, state, stats_from};
+use crate::{InboxEntry, InboxMessage, InboxPush, InboxStats, Result};
+
+/// `?1`..`?4` the message, `?5` now. Returns nothing for a duplicate.
+const PUSH: &str = "INSERT INTO inbox \
+        (source, ordering_key, dedup_key, payload, state, recorded_at_ms) \
+    VALUES (?1, ?2, ?3, ?4, 'pending', ?5) \
+    ON CONFLICT DO NOTHING RETURNING id";
+
+/// The head of the next batch at `?1` (now): the oldest ready unfinished entry whose key has
+/// no older unfinished entry and no live lease.
+const NEXT_HEAD: &str = "SELECT e.id, e.ordering_key FROM inbox e \
+    WHERE e.state IN ('pending', 'taken') AND e.ready_at_ms <= ?1 \
+      AND NOT EXISTS (SELECT 1 FROM inbox o \
+          WHERE o.ordering_key = e.ordering_key AND o.state IN ('pending', 'taken') \
+            AND o.id <> e.id AND (o.id < e.id OR (o.state = 'taken' AND o.ready_at_ms > ?1))) \
+    ORDER BY e.id LIMIT 1";
+
+/// The unfinished entries after the head `?2` of key `?1`, oldest first, at most `?3`.
+const FOLLOWERS: &str = "SELECT id, ready_at_ms FROM inbox \
+    WHERE ordering_key = ?1 AND state IN ('pending', 'taken') AND id > ?2 \
+    ORDER BY id LIMIT ?3";
+
+const LEASE: &str = "UPDATE inbox SET state = 'taken', attempts = attempts + 1, \
+    ready_at_ms = ?1, lease_token = ?2 WHERE id = ?3";
+
+const LEASED: &str = "SELECT id, source, ordering_key, dedup_key, payload, attempts, last_error \
+    FROM inbox WHERE lease_token = ?1 AND state = 'taken' ORDER BY id";
+
+/// Ends or hands back a lease: `?1` state, `?2` ready time, `?3` error, `?4` finish time,
+/// `?5` whether to keep the payload; matched by `?6` id and `?7` token.
+const FINISH: &str = "UPDATE inbox SET state = ?1, ready_at_ms = ?2, last_error = ?3, \
+        finished_at_ms = ?4, lease_token = NULL, \
+        payload = CASE WHEN ?5 THEN payload ELSE x'' END \
+    WHERE id = ?6 AND lease_token = ?7 AND state = 'taken'";
+
+impl SqliteStore {
+    pub(super) async fn push_inbox(&self, message: &InboxMessage) -> Result<InboxPush> {
+        let id: Option<i64> = sqlx::query_scalar(PUSH)
+            .bind(&message.source)
+            .bind(&message.ordering_key)
+            .bind(message.dedup_key.as_deref())
+            .bind(message.payload.as_slice())
+            .bind(to_millis(SystemTime::now()))
+            .fetch_optional(&self.writer)
+            .await?;
+        Ok(id.map_or(InboxPush::Duplicate, |id| InboxPush::Recorded { id }))
+    }
+
+    pub(super) async fn take_inbox(
+        &self,
+        lease: Duration,
+        max_batch: usize,
+    ) -> Result<Vec<InboxEntry>> {
+        let now = to_millis(SystemTime::now());
+        let lease_until_ms = now.saturating_add(lease_millis(lease));
+        let token = Uuid::new_v4();
+        let token_text = token.hyphenated().to_string();
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let head: Option<(i64, String)> = sqlx::query_as(NEXT_HEAD)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some((head_id, ordering_key)) = head else {
+            tx.commit().await?;
+            return Ok(Vec::new());
+        };
+        let mut ids = vec![head_id];
+        if max_batch > 1 {
+            let followers: Vec<(i64, i64)> = sqlx::query_as(FOLLOWERS)
+                .bind(&ordering_key)
+                .bind(head_id)
+                .bind(i64::try_from(max_batch - 1).unwrap_or(i64::MAX))
+                .fetch_all(&mut *tx)
+                .await?;
+            ids.extend(ready_run(followers, now));
+        }
+        for id in &ids {
+            sqlx::query(LEASE)
+                .bind(lease_until_ms)
+                .bind(&token_text)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let rows: Vec<InboxRow> = sqlx::query_as(LEASED)
+            .bind(&token_text)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let lease_until = from_millis(lease_until_ms);
+        Ok(rows
+            .into_iter()
+            .map(|row| row.into_entry(token, lease_until))
+            .collect())
+    }
+
+    pub(super) async fn finish_inbox(
+        &self,
+        entry: &InboxEntry,
+        new_state: &str,
+        ready_at_ms: i64,
+        error: Option<&str>,
+    ) -> Result<()> {
+        let now = to_millis(SystemTime::now());
+        let finished = new_state != state::PENDING;
+        let done = sqlx::query(FINISH)
+            .bind(new_state)
+            .bind(ready_at_ms)
+            .bind(error)
+            .bind(finished.then_some(now))
+            .bind(new_state != state::DONE)
+            .bind(entry.id)
+            .bind(entry.token.hyphenated().to_string())
+            .execute(&self.writer)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(entry.lost());
+        }
+        Ok(())
+    }
+
+    pub(super) async fn retry_inbox(
+        &self,
+        entry: &InboxEntry,
+        delay: Duration,
+        error: &str,
+    ) -> Result<()> {
+        let ready_at_ms = to_millis(SystemTime::now()).saturating_add(lease_millis(delay));
+        self.finish_inbox(entry, state::PENDING, ready_at_ms, Some(error))
+            .await
+    }
+
+    pub(super) async fn inbox_counts(&self) -> Result<InboxStats> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT state, COUNT(*) FROM inbox GROUP BY state")
+                .fetch_all(&self.reader)
+                .await?;
+        Ok(stats_from(rows))
+    }
+
+    pub(super) async fn purge_inbox(&self, done_before: SystemTime) -> Result<u64> {
+        let purged = sqlx::query("DELETE FROM inbox WHERE state = 'done' AND finished_at_ms < ?1")
+            .bind(to_millis(done_before))
+            .execute(&self.writer)
+            .await?;
+        Ok(purged.rows_affected())
+    }
+}
