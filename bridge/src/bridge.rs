@@ -3,10 +3,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-use meya_links::LinkStore;
+use std::time::Duration;
+
+use meya_links::{DeliveryClaim, LinkStore};
 use secrecy::ExposeSecret;
 
 use crate::config::{Config, SunCoHost, ZendeskAuth};
+use crate::inbox::InboxSignal;
 use crate::{Error, Result};
 
 /// The thread data key holding the linked SunCo conversation's id.
@@ -14,6 +17,8 @@ pub const CONVERSATION_KEY: &str = "sunco_conversation_id";
 /// The largest file the bridge carries from one side to the other (customer media to
 /// Zendesk uploads; private agent attachments to SunCo).
 pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
+/// The shortest wait for a timed-out write to land before it is looked for.
+const MIN_LATE_WRITE_WAIT: Duration = Duration::from_millis(100);
 /// The thread data key holding the thread's mode (`agent` once an agent started it).
 pub const MODE_KEY: &str = "mode";
 
@@ -39,6 +44,8 @@ pub struct Bridge {
     pub(crate) sunco: sunshine_conversations::Client,
     pub(crate) store: Arc<dyn LinkStore>,
     pub(crate) config: Arc<Config>,
+    /// Wakes an idle inbox worker of this process when an `accept_*` call records work.
+    pub(crate) inbox_ready: InboxSignal,
 }
 
 impl fmt::Debug for Bridge {
@@ -113,6 +120,7 @@ impl Bridge {
             sunco,
             store,
             config: Arc::new(config),
+            inbox_ready: InboxSignal::default(),
         }
     }
 
@@ -124,5 +132,30 @@ impl Bridge {
     /// The link store.
     pub fn store(&self) -> &Arc<dyn LinkStore> {
         &self.store
+    }
+
+    /// Ends a claim whose delivery failed. After a definite failure it is released, so the
+    /// next attempt may start at once. After a timeout the write may still land: the claim is
+    /// held for one more `api_timeout`, and the next attempt (its count raised) looks for the
+    /// message before sending it again.
+    pub(crate) async fn settle_failed_claim(&self, claim: &DeliveryClaim, error: &Error) {
+        let timed_out = match error {
+            Error::SunCo(e) => e.is_timeout(),
+            Error::Zendesk(e) => e.is_timeout(),
+            _ => false,
+        };
+        let settled = if timed_out {
+            let mut held = claim.clone();
+            self.store
+                .delivery_renew(&mut held, self.config.api_timeout.max(MIN_LATE_WRITE_WAIT))
+                .await
+        } else {
+            self.store.delivery_release(claim).await
+        };
+        match settled {
+            // Completed before the failure, or taken over: nothing to settle.
+            Ok(()) | Err(meya_links::Error::ClaimLost { .. }) => {}
+            Err(error) => tracing::warn!(error = %error, "could not settle a delivery claim"),
+        }
     }
 }

@@ -39,9 +39,58 @@ pub enum Error {
     /// try again shortly (a webhook answers 503).
     #[error("another worker holds {0}; try again shortly")]
     Busy(String),
+    /// An inbox batch ran past its time budget (three quarters of its lease); what it did not
+    /// finish is retried.
+    #[error("the batch was cut off after {0:?}")]
+    BatchTimedOut(std::time::Duration),
+    /// A recorded webhook could not be read back (written by an incompatible version?).
+    #[error("a recorded webhook could not be read: {0}")]
+    UnreadableEntry(String),
     /// The bridge could not be built from its configuration.
     #[error("invalid bridge setup: {0}")]
     Setup(String),
+}
+
+impl Error {
+    /// Whether trying again later may succeed: timeouts, lost connections, 429s, 5xx answers,
+    /// a busy customer, the link store. Refusals that a retry cannot change (a 404, a 422, a
+    /// bad setting, a file over the cap) are not.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Zendesk(error) => match error {
+                zendesk_support::Error::Config(_) | zendesk_support::Error::TooLarge { .. } => {
+                    false
+                }
+                other => other.status().is_none_or(transient_status),
+            },
+            Error::SunCo(error) => match error {
+                sunshine_conversations::Error::Config(_)
+                | sunshine_conversations::Error::Jwt(_)
+                | sunshine_conversations::Error::TextTooLong { .. }
+                | sunshine_conversations::Error::ConversationLocked(_) => false,
+                other => other.status().is_none_or(transient_status),
+            },
+            Error::Store(error) => !matches!(error, meya_links::Error::InvalidInput { .. }),
+            Error::Busy(_) | Error::BatchTimedOut(_) => true,
+            _ => false,
+        }
+    }
+
+    /// How long Zendesk or SunCo asked to wait (`Retry-After`), when they did.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Error::Zendesk(zendesk_support::Error::RateLimited { retry_after, .. })
+            | Error::SunCo(sunshine_conversations::Error::RateLimited { retry_after, .. }) => {
+                *retry_after
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Statuses worth another try: timeouts, conflicts, rate limits and server errors.
+fn transient_status(status: u16) -> bool {
+    matches!(status, 408 | 409 | 429) || status >= 500
 }
 
 /// Why a webhook request was not processed, and the HTTP status to answer with.

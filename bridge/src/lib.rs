@@ -47,6 +47,7 @@ mod bridge;
 pub mod config;
 mod error;
 pub mod filter;
+mod inbox;
 mod links;
 mod rx;
 mod tx;
@@ -55,6 +56,7 @@ mod zendesk_webhook;
 
 pub use bridge::{Bridge, CONVERSATION_KEY, MAX_FILE_BYTES, MODE_KEY};
 pub use error::{Error, Result, WebhookRejection};
+pub use inbox::{Accepted, BatchOutcome, BatchReport, InboxWorker, WorkerOptions};
 pub use links::carry_html_links;
 pub use rx::{COMMENT_ID_KEY, DeliveredComment, PART_KEY, RxOutcome};
 pub use tx::EventOutcome;

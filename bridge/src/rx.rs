@@ -206,9 +206,8 @@ impl Bridge {
             .collect())
     }
 
-    /// Posts one comment's messages, skipping parts already `sent`. On a definite failure the
-    /// claim is released so the next webhook retries; after a timeout it is kept (the
-    /// message may have arrived) and expires, and the next attempt checks before sending.
+    /// Posts one comment's messages, skipping parts already `sent`. A failure settles the
+    /// claim (see `settle_failed_claim`): the next attempt checks before sending again.
     async fn send_comment(
         &self,
         ticket_id: i64,
@@ -243,14 +242,7 @@ impl Bridge {
             match posted {
                 Ok(posted) => ids.extend(posted.into_iter().map(|m| m.id)),
                 Err(error) => {
-                    let timed_out = match &error {
-                        Error::SunCo(e) => e.is_timeout(),
-                        Error::Zendesk(e) => e.is_timeout(),
-                        _ => false,
-                    };
-                    if !timed_out && let Err(release) = self.store.delivery_release(claim).await {
-                        tracing::warn!(error = %release, "could not release a delivery claim");
-                    }
+                    self.settle_failed_claim(claim, &error).await;
                     return Err(error);
                 }
             }

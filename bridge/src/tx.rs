@@ -6,7 +6,7 @@ use std::time::Duration;
 use http::HeaderMap;
 use meya_links::{ClaimOutcome, DeliveryClaim, SUNSHINE_CONVERSATIONS, ThreadId, ZENDESK_SUPPORT};
 use secrecy::ExposeSecret;
-use sunshine_conversations::webhook::{self, EventPayload, MessageEvent};
+use sunshine_conversations::webhook::{self, Envelope, Event, EventPayload, MessageEvent};
 use sunshine_conversations::{Content, MediaContent};
 use tracing::Instrument;
 use zendesk_support::{NewComment, NewTicket, TicketStatus, TicketUpdate};
@@ -17,6 +17,69 @@ use crate::{Bridge, Error, Result, WebhookRejection};
 
 /// How long a worker holds a message's delivery before another may take it over.
 const DELIVERY_LEASE: Duration = Duration::from_secs(60);
+/// The longest text one batched comment gets; more messages go in the next comment.
+const MAX_BATCH_CHARS: usize = 32 * 1024;
+/// What separates batched messages in one comment.
+const PARAGRAPH: &str = "\n\n";
+
+/// A customer message on its way to a ticket; `index` is its place in the request.
+struct Candidate<'e> {
+    index: usize,
+    event_id: &'e str,
+    event: &'e MessageEvent,
+}
+
+/// A claimed message and the comment it becomes; `index` is its place in its group.
+struct Pending<'c> {
+    index: usize,
+    claim: &'c DeliveryClaim,
+    comment: NewComment,
+}
+
+/// The SunCo user who wrote a message.
+pub(crate) fn sunco_user_of(event: &MessageEvent) -> Option<String> {
+    let author = &event.message.author;
+    author
+        .user_id
+        .clone()
+        .or_else(|| author.user.as_ref().map(|user| user.id.clone()))
+}
+
+/// Messages in order, cut into runs whose merged text fits one comment.
+fn chunks(pending: Vec<Pending<'_>>) -> Vec<Vec<Pending<'_>>> {
+    let mut chunks: Vec<Vec<Pending<'_>>> = Vec::new();
+    let mut chars = 0;
+    for message in pending {
+        let len = message.comment.body.as_deref().map_or(0, str::len);
+        match chunks.last_mut() {
+            Some(chunk) if chars + PARAGRAPH.len() + len <= MAX_BATCH_CHARS => {
+                chars += PARAGRAPH.len() + len;
+                chunk.push(message);
+            }
+            _ => {
+                chars = len;
+                chunks.push(vec![message]);
+            }
+        }
+    }
+    chunks
+}
+
+/// One comment by the requester holding several messages: texts a paragraph apart, every
+/// upload.
+fn merged(chunk: &[Pending<'_>], requester_id: i64) -> NewComment {
+    let body = chunk
+        .iter()
+        .filter_map(|pending| pending.comment.body.as_deref())
+        .collect::<Vec<_>>()
+        .join(PARAGRAPH);
+    let mut comment = NewComment::text(body).author(requester_id);
+    comment.uploads = chunk
+        .iter()
+        .flat_map(|pending| pending.comment.uploads.iter().cloned())
+        .collect();
+    comment
+}
 
 /// What one SunCo event led to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,56 +131,89 @@ impl Bridge {
         headers: &HeaderMap,
         raw_body: &[u8],
     ) -> Result<Vec<EventOutcome>, WebhookRejection> {
-        webhook::verify_api_key(headers, self.config.sunco.webhook_secret.expose_secret())
-            .map_err(|error| WebhookRejection::Unauthorized(error.to_string()))?;
-        let envelope = webhook::parse(raw_body)
-            .map_err(|error| WebhookRejection::BadRequest(error.to_string()))?;
-        let mut outcomes = Vec::with_capacity(envelope.events.len());
-        for event in &envelope.events {
-            let outcome = match &event.payload {
-                EventPayload::ConversationMessage(message) => {
-                    let span = tracing::info_span!(
-                        "sunco_event",
-                        event_id = %event.id,
-                        message_id = %message.message.id
-                    );
-                    self.customer_message(&event.id, message)
-                        .instrument(span)
-                        .await?
-                }
-                _ => {
-                    tracing::debug!(kind = %event.kind, "SunCo event skipped");
-                    EventOutcome::Ignored {
-                        event_id: event.id.clone(),
-                        reason: "not a message event",
-                    }
-                }
-            };
-            outcomes.push(outcome);
-        }
-        Ok(outcomes)
+        let envelope = self.verify_sunco_webhook(headers, raw_body)?;
+        Ok(self.process_sunco_events(&envelope.events).await?)
     }
 
-    async fn customer_message(&self, event_id: &str, event: &MessageEvent) -> Result<EventOutcome> {
+    /// Checks `X-API-Key`, then parses the envelope.
+    pub(crate) fn verify_sunco_webhook(
+        &self,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+    ) -> Result<Envelope, WebhookRejection> {
+        webhook::verify_api_key(headers, self.config.sunco.webhook_secret.expose_secret())
+            .map_err(|error| WebhookRejection::Unauthorized(error.to_string()))?;
+        webhook::parse(raw_body).map_err(|error| WebhookRejection::BadRequest(error.to_string()))
+    }
+
+    /// Processes parsed SunCo events: the customer messages become comments (several waiting
+    /// for one ticket go in one update), the rest are acknowledged and skipped.
+    pub(crate) async fn process_sunco_events(&self, events: &[Event]) -> Result<Vec<EventOutcome>> {
+        let mut outcomes: Vec<Option<EventOutcome>> = vec![None; events.len()];
+        // Customer messages by thread, in order; each keeps its place in `outcomes`.
+        let mut by_thread: Vec<(ThreadId, i64, Vec<Candidate<'_>>)> = Vec::new();
+        for (index, event) in events.iter().enumerate() {
+            let EventPayload::ConversationMessage(message) = &event.payload else {
+                tracing::debug!(kind = %event.kind, event_id = %event.id, "SunCo event skipped");
+                outcomes[index] = Some(EventOutcome::Ignored {
+                    event_id: event.id.clone(),
+                    reason: "not a message event",
+                });
+                continue;
+            };
+            match self.candidate(&event.id, message).await? {
+                Ok((thread, requester_id)) => {
+                    let candidate = Candidate {
+                        index,
+                        event_id: &event.id,
+                        event: message,
+                    };
+                    match by_thread.iter_mut().find(|(t, _, _)| *t == thread) {
+                        Some((_, _, group)) => group.push(candidate),
+                        None => by_thread.push((thread, requester_id, vec![candidate])),
+                    }
+                }
+                Err(ignored) => outcomes[index] = Some(ignored),
+            }
+        }
+        for (thread, requester_id, group) in &by_thread {
+            let span = tracing::info_span!(
+                "sunco_messages",
+                event_id = %group[0].event_id,
+                message_id = %group[0].event.message.id,
+                messages = group.len()
+            );
+            let results = self
+                .customer_messages(thread, *requester_id, group)
+                .instrument(span)
+                .await?;
+            for (candidate, outcome) in group.iter().zip(results) {
+                outcomes[candidate.index] = Some(outcome);
+            }
+        }
+        Ok(outcomes.into_iter().flatten().collect())
+    }
+
+    /// The thread and requester a customer message goes to, or why it is skipped.
+    async fn candidate(
+        &self,
+        event_id: &str,
+        event: &MessageEvent,
+    ) -> Result<Result<(ThreadId, i64), EventOutcome>> {
         let ignored = |reason| {
-            Ok(EventOutcome::Ignored {
+            Ok(Err(EventOutcome::Ignored {
                 event_id: event_id.to_owned(),
                 reason,
-            })
+            }))
         };
         if event.is_from_business() {
             return ignored("a business message (the bridge's own, or another bot's)");
         }
-        let author = &event.message.author;
-        let Some(sunco_user_id) = author
-            .user_id
-            .clone()
-            .or_else(|| author.user.as_ref().map(|user| user.id.clone()))
-        else {
+        let Some(sunco_user_id) = sunco_user_of(event) else {
             return ignored("the message has no user");
         };
-        let store = &self.store;
-        let Some(thread) = store
+        let Some(thread) = self
+            .store
             .thread_try_lookup(SUNSHINE_CONVERSATIONS, &sunco_user_id)
             .await?
         else {
@@ -126,42 +222,213 @@ impl Bridge {
         let Some(requester_id) = self.requester_of(&thread).await? else {
             return ignored("the thread's user has no Zendesk requester");
         };
-        let claim = match store
-            .delivery_claim(SUNSHINE_CONVERSATIONS, &event.message.id, DELIVERY_LEASE)
-            .await?
-        {
-            ClaimOutcome::Claimed(claim) => claim,
-            // Another worker has it now; if that worker fails, SunCo's retry of this request
-            // must find the message again, so this one answers "busy" rather than "done".
-            ClaimOutcome::InProgress { .. } => {
-                return Err(Error::Busy(format!("message {}", event.message.id)));
-            }
-            _ => {
-                return Ok(EventOutcome::AlreadyDelivered {
-                    event_id: event_id.to_owned(),
-                });
-            }
-        };
-        // One customer's messages are handled one at a time: they keep their order, and two
-        // replies to an unlinked conversation open one ticket, not two.
-        let lock = match self.lock(&format!("customer:{sunco_user_id}")).await {
-            Ok(lock) => lock,
-            Err(error) => {
-                let _ = store.delivery_release(&claim).await;
-                return Err(error);
-            }
-        };
-        let result = self
-            .comment_for(event_id, event, &thread, requester_id, &claim)
-            .await;
-        self.unlock(&lock).await;
-        if let Err(error) = &result {
-            let timed_out = matches!(error, Error::Zendesk(e) if e.is_timeout());
-            if !timed_out && let Err(release) = store.delivery_release(&claim).await {
-                tracing::warn!(error = %release, "could not release a delivery claim");
+        Ok(Ok((thread, requester_id)))
+    }
+
+    /// One customer's messages, in order: each claimed for delivery once, then sent as
+    /// comments (one update for as many as fit).
+    async fn customer_messages(
+        &self,
+        thread: &ThreadId,
+        requester_id: i64,
+        group: &[Candidate<'_>],
+    ) -> Result<Vec<EventOutcome>> {
+        let store = &self.store;
+        let mut outcomes: Vec<Option<EventOutcome>> = vec![None; group.len()];
+        let mut claims: Vec<(usize, DeliveryClaim)> = Vec::new();
+        for (index, candidate) in group.iter().enumerate() {
+            let message_id = &candidate.event.message.id;
+            match store
+                .delivery_claim(SUNSHINE_CONVERSATIONS, message_id, DELIVERY_LEASE)
+                .await
+            {
+                Ok(ClaimOutcome::Claimed(claim)) => claims.push((index, claim)),
+                // Another worker has it now; if that worker fails, SunCo's retry (or the
+                // inbox's) must find the message again, so this answers "busy", not "done".
+                Ok(ClaimOutcome::InProgress { .. }) => {
+                    self.release_all(&claims).await;
+                    return Err(Error::Busy(format!("message {message_id}")));
+                }
+                Ok(_) => {
+                    outcomes[index] = Some(EventOutcome::AlreadyDelivered {
+                        event_id: candidate.event_id.to_owned(),
+                    });
+                }
+                Err(error) => {
+                    self.release_all(&claims).await;
+                    return Err(error.into());
+                }
             }
         }
-        result
+        if !claims.is_empty() {
+            let sunco_user_id = sunco_user_of(group[0].event).unwrap_or_default();
+            // One customer's messages are handled one at a time: they keep their order, and
+            // two replies to an unlinked conversation open one ticket, not two.
+            let lock = match self.lock(&format!("customer:{sunco_user_id}")).await {
+                Ok(lock) => lock,
+                Err(error) => {
+                    self.release_all(&claims).await;
+                    return Err(error);
+                }
+            };
+            let result = self
+                .comments_for(thread, requester_id, group, &claims, &mut outcomes)
+                .await;
+            self.unlock(&lock).await;
+            if let Err(error) = result {
+                // Claims completed before the failure refuse to be settled, which is fine.
+                for (_, claim) in &claims {
+                    self.settle_failed_claim(claim, &error).await;
+                }
+                return Err(error);
+            }
+        }
+        Ok(outcomes.into_iter().flatten().collect())
+    }
+
+    /// Gives back the claims of a failed attempt so the next one is granted at once. Claims
+    /// completed already refuse, which is fine.
+    async fn release_all(&self, claims: &[(usize, DeliveryClaim)]) {
+        for (_, claim) in claims {
+            if let Err(error) = self.store.delivery_release(claim).await
+                && !matches!(error, meya_links::Error::ClaimLost { .. })
+            {
+                tracing::warn!(error = %error, "could not release a delivery claim");
+            }
+        }
+    }
+
+    /// Turns the claimed messages into comments on the thread's ticket (or a new ticket),
+    /// completing each claim with the comment it went into.
+    async fn comments_for(
+        &self,
+        thread: &ThreadId,
+        requester_id: i64,
+        group: &[Candidate<'_>],
+        claims: &[(usize, DeliveryClaim)],
+        outcomes: &mut [Option<EventOutcome>],
+    ) -> Result<()> {
+        let mut pending: Vec<Pending<'_>> = Vec::new();
+        for (index, claim) in claims {
+            let candidate = &group[*index];
+            match self
+                .comment_from(&candidate.event.message.content, requester_id)
+                .await?
+            {
+                Some(comment) => pending.push(Pending {
+                    index: *index,
+                    claim,
+                    comment,
+                }),
+                None => {
+                    self.store.delivery_complete(claim, "").await?;
+                    outcomes[*index] = Some(EventOutcome::Ignored {
+                        event_id: candidate.event_id.to_owned(),
+                        reason: "the message has no text or media the bridge carries",
+                    });
+                }
+            }
+        }
+        for chunk in chunks(pending) {
+            self.send_chunk(thread, requester_id, group, &chunk, outcomes)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Sends one chunk of messages as one comment: on the linked ticket, else on a new one.
+    async fn send_chunk(
+        &self,
+        thread: &ThreadId,
+        requester_id: i64,
+        group: &[Candidate<'_>],
+        chunk: &[Pending<'_>],
+        outcomes: &mut [Option<EventOutcome>],
+    ) -> Result<()> {
+        let event_id = |pending: &Pending<'_>| group[pending.index].event_id.to_owned();
+        let ticket = self
+            .store
+            .thread_try_reverse_lookup(thread, ZENDESK_SUPPORT)
+            .await?
+            .and_then(|id| id.parse::<i64>().ok());
+        let Some(ticket_id) = ticket else {
+            if !self.config.new_ticket_for_unlinked_reply {
+                for pending in chunk {
+                    self.store.delivery_complete(pending.claim, "").await?;
+                    outcomes[pending.index] = Some(EventOutcome::Ignored {
+                        event_id: event_id(pending),
+                        reason: "the conversation's ticket was unlinked",
+                    });
+                }
+                return Ok(());
+            }
+            let first_message = &group[chunk[0].index].event.message.id;
+            let created = self
+                .zendesk
+                .tickets()
+                .create(
+                    NewTicket::new(merged(chunk, requester_id))
+                        .requester_id(requester_id)
+                        .tag("sunco"),
+                )
+                .idempotency_key(format!("sunco-message-{first_message}"))
+                .send()
+                .await?;
+            let ticket_id = created.ticket.id;
+            self.store
+                .thread_link(ZENDESK_SUPPORT, &ticket_id.to_string(), thread)
+                .await?;
+            self.store.thread_set(thread, MODE_KEY, "customer").await?;
+            for pending in chunk {
+                self.store
+                    .delivery_complete(pending.claim, &format!("ticket:{ticket_id}"))
+                    .await?;
+                outcomes[pending.index] = Some(EventOutcome::TicketCreated {
+                    event_id: event_id(pending),
+                    ticket_id,
+                });
+            }
+            return Ok(());
+        };
+        // A later attempt follows a worker that may have posted (some of) these before it
+        // stopped (a timeout, a crash): look for them on the ticket before posting again.
+        let mut already = 0;
+        if chunk.iter().any(|pending| pending.claim.attempt() > 1)
+            && let Some((count, existing)) =
+                self.posted_before(ticket_id, requester_id, chunk).await?
+        {
+            for pending in &chunk[..count] {
+                self.store
+                    .delivery_complete(pending.claim, &existing.to_string())
+                    .await?;
+                outcomes[pending.index] = Some(EventOutcome::AlreadyDelivered {
+                    event_id: event_id(pending),
+                });
+            }
+            already = count;
+        }
+        let rest = &chunk[already..];
+        if rest.is_empty() {
+            return Ok(());
+        }
+        let reopen = self.should_reopen(thread, ticket_id).await?;
+        let mut update = TicketUpdate::comment(merged(rest, requester_id));
+        if reopen {
+            update = update.with_status(TicketStatus::Open);
+        }
+        let updated = self.zendesk.tickets().update(ticket_id, &update).await?;
+        let comment_id = updated.comment_id();
+        let target = comment_id.map(|id| id.to_string()).unwrap_or_default();
+        for pending in rest {
+            self.store.delivery_complete(pending.claim, &target).await?;
+            outcomes[pending.index] = Some(EventOutcome::Commented {
+                event_id: event_id(pending),
+                ticket_id,
+                comment_id,
+                reopened: reopen,
+            });
+        }
+        Ok(())
     }
 
     /// The Zendesk requester of a thread's primary user, if linked.
@@ -176,115 +443,39 @@ impl Bridge {
         Ok(requester.and_then(|id| id.parse().ok()))
     }
 
-    async fn comment_for(
-        &self,
-        event_id: &str,
-        event: &MessageEvent,
-        thread: &ThreadId,
-        requester_id: i64,
-        claim: &DeliveryClaim,
-    ) -> Result<EventOutcome> {
-        let Some(comment) = self
-            .comment_from(&event.message.content, requester_id)
-            .await?
-        else {
-            self.store.delivery_complete(claim, "").await?;
-            return Ok(EventOutcome::Ignored {
-                event_id: event_id.to_owned(),
-                reason: "the message has no text or media the bridge carries",
-            });
-        };
-        let ticket = self
-            .store
-            .thread_try_reverse_lookup(thread, ZENDESK_SUPPORT)
-            .await?
-            .and_then(|id| id.parse::<i64>().ok());
-        let Some(ticket_id) = ticket else {
-            if !self.config.new_ticket_for_unlinked_reply {
-                self.store.delivery_complete(claim, "").await?;
-                return Ok(EventOutcome::Ignored {
-                    event_id: event_id.to_owned(),
-                    reason: "the conversation's ticket was unlinked",
-                });
-            }
-            let created = self
-                .zendesk
-                .tickets()
-                .create(
-                    NewTicket::new(comment)
-                        .requester_id(requester_id)
-                        .tag("sunco"),
-                )
-                .idempotency_key(format!("sunco-message-{}", event.message.id))
-                .send()
-                .await?;
-            let ticket_id = created.ticket.id;
-            self.store
-                .thread_link(ZENDESK_SUPPORT, &ticket_id.to_string(), thread)
-                .await?;
-            self.store.thread_set(thread, MODE_KEY, "customer").await?;
-            self.store
-                .delivery_complete(claim, &format!("ticket:{ticket_id}"))
-                .await?;
-            return Ok(EventOutcome::TicketCreated {
-                event_id: event_id.to_owned(),
-                ticket_id,
-            });
-        };
-        // A later attempt follows a worker that may have posted the comment before it
-        // stopped (a timeout, a crash): look for it on the ticket before posting again.
-        if claim.attempt() > 1
-            && let Some(existing) = self
-                .posted_before(ticket_id, requester_id, &comment)
-                .await?
-        {
-            self.store
-                .delivery_complete(claim, &existing.to_string())
-                .await?;
-            return Ok(EventOutcome::AlreadyDelivered {
-                event_id: event_id.to_owned(),
-            });
-        }
-        let reopen = self.should_reopen(thread, ticket_id).await?;
-        let mut update = TicketUpdate::comment(comment);
-        if reopen {
-            update = update.with_status(TicketStatus::Open);
-        }
-        let updated = self.zendesk.tickets().update(ticket_id, &update).await?;
-        let comment_id = updated.comment_id();
-        self.store
-            .delivery_complete(
-                claim,
-                &comment_id.map(|id| id.to_string()).unwrap_or_default(),
-            )
-            .await?;
-        Ok(EventOutcome::Commented {
-            event_id: event_id.to_owned(),
-            ticket_id,
-            comment_id,
-            reopened: reopen,
-        })
-    }
-
-    /// A comment by the requester with the same text (and as many uploads), if the ticket
-    /// has one: Zendesk comments carry no metadata of ours, so the text is the evidence.
+    /// How many of the chunk's first messages an earlier attempt already posted, and the
+    /// comment they went into: a comment by the requester whose text is theirs, merged (and
+    /// with as many uploads). Zendesk comments carry no metadata of ours, so the text is the
+    /// evidence. An earlier attempt's batch started with the same messages (one customer's
+    /// queue is taken in order), so only prefixes are tried, longest first.
     async fn posted_before(
         &self,
         ticket_id: i64,
         requester_id: i64,
-        comment: &NewComment,
-    ) -> Result<Option<i64>> {
-        let body = comment.body.as_deref().unwrap_or_default().trim();
+        chunk: &[Pending<'_>],
+    ) -> Result<Option<(usize, i64)>> {
         let comments = self.zendesk.tickets().comments(ticket_id).all().await?;
-        Ok(comments
+        let by_requester: Vec<_> = comments
             .iter()
             .rev()
-            .find(|existing| {
-                existing.author_id == Some(requester_id)
-                    && existing.body.as_deref().map(str::trim) == Some(body)
-                    && existing.attachments.len() >= comment.uploads.len()
-            })
-            .map(|existing| existing.id))
+            .filter(|existing| existing.author_id == Some(requester_id))
+            .collect();
+        for count in (1..=chunk.len()).rev() {
+            let expected = merged(&chunk[..count], requester_id);
+            let body = expected.body.as_deref().unwrap_or_default().trim();
+            let found = by_requester.iter().find(|existing| {
+                let text = existing.body.as_deref().unwrap_or_default().trim();
+                let same_text = text == body
+                    || text
+                        .strip_prefix(body)
+                        .is_some_and(|rest| rest.starts_with(PARAGRAPH));
+                same_text && existing.attachments.len() >= expected.uploads.len()
+            });
+            if let Some(existing) = found {
+                return Ok(Some((count, existing.id)));
+            }
+        }
+        Ok(None)
     }
 
     /// Whether a customer message should reopen the ticket, per `auto_reopen_ticket`. Costs
@@ -323,35 +514,27 @@ impl Bridge {
         let mut body = text.map(str::trim).unwrap_or_default().to_owned();
         let mut uploads = Vec::new();
         if let Some(media) = media {
-            if self.config.upload_attachments {
-                let download = self
-                    .zendesk
-                    .uploads()
-                    .download(&media.media_url, MAX_FILE_BYTES)
-                    .await?;
-                let file_name = media
-                    .media_url
-                    .rsplit('/')
-                    .next()
-                    .and_then(|name| name.split('?').next())
-                    .filter(|name| !name.is_empty())
-                    .unwrap_or("attachment");
-                let content_type = media
-                    .media_type
-                    .clone()
-                    .or(download.content_type)
-                    .unwrap_or_else(|| "application/octet-stream".to_owned());
-                let upload = self
-                    .zendesk
-                    .uploads()
-                    .upload(file_name, &content_type, download.bytes)
-                    .await?;
-                uploads.push(upload.token);
-            } else {
-                if !body.is_empty() {
-                    body.push_str("\n\n");
+            let uploaded = if self.config.upload_attachments {
+                match self.upload_media(media).await {
+                    Ok(token) => Some(token),
+                    // Too big to carry: the agent still gets the link.
+                    Err(Error::Zendesk(zendesk_support::Error::TooLarge { limit })) => {
+                        tracing::info!(limit, "customer media over the size cap: linked instead");
+                        None
+                    }
+                    Err(error) => return Err(error),
                 }
-                body.push_str(&media.media_url);
+            } else {
+                None
+            };
+            match uploaded {
+                Some(token) => uploads.push(token),
+                None => {
+                    if !body.is_empty() {
+                        body.push_str(PARAGRAPH);
+                    }
+                    body.push_str(&media.media_url);
+                }
             }
         }
         if body.is_empty() && uploads.is_empty() {
@@ -363,5 +546,32 @@ impl Bridge {
         let mut comment = NewComment::text(body).author(requester_id);
         comment.uploads = uploads;
         Ok(Some(comment))
+    }
+
+    /// Copies a customer's media into a Zendesk upload (size-capped); answers its token.
+    async fn upload_media(&self, media: &MediaContent) -> Result<String> {
+        let download = self
+            .zendesk
+            .uploads()
+            .download(&media.media_url, MAX_FILE_BYTES)
+            .await?;
+        let file_name = media
+            .media_url
+            .rsplit('/')
+            .next()
+            .and_then(|name| name.split('?').next())
+            .filter(|name| !name.is_empty())
+            .unwrap_or("attachment");
+        let content_type = media
+            .media_type
+            .clone()
+            .or(download.content_type)
+            .unwrap_or_else(|| "application/octet-stream".to_owned());
+        let upload = self
+            .zendesk
+            .uploads()
+            .upload(file_name, &content_type, download.bytes)
+            .await?;
+        Ok(upload.token)
     }
 }

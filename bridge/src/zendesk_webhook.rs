@@ -60,6 +60,16 @@ impl Bridge {
         headers: &HeaderMap,
         raw_body: &[u8],
     ) -> Result<ZendeskWebhookOutcome, WebhookRejection> {
+        let event = self.verify_zendesk_webhook(headers, raw_body)?;
+        self.process_ticket_event(&event).await
+    }
+
+    /// Checks the basic auth and the signature on the raw body, then parses the payload.
+    pub(crate) fn verify_zendesk_webhook(
+        &self,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+    ) -> Result<TicketEvent, WebhookRejection> {
         let zendesk = &self.config.zendesk;
         webhook::verify_basic_auth(
             headers,
@@ -73,10 +83,16 @@ impl Bridge {
             zendesk.webhook_signing_secret.expose_secret(),
         )
         .map_err(WebhookRejection::from_zendesk)?;
-        let event =
-            webhook::parse_ticket_event(raw_body).map_err(WebhookRejection::from_zendesk)?;
+        webhook::parse_ticket_event(raw_body).map_err(WebhookRejection::from_zendesk)
+    }
+
+    /// A verified ticket event, in its tracing span.
+    pub(crate) async fn process_ticket_event(
+        &self,
+        event: &TicketEvent,
+    ) -> Result<ZendeskWebhookOutcome, WebhookRejection> {
         let span = tracing::info_span!("zendesk_webhook", ticket_id = event.ticket.id);
-        self.dispatch_ticket_event(&event).instrument(span).await
+        self.dispatch_ticket_event(event).instrument(span).await
     }
 
     /// Everything after verification and parsing: rx, the flow, or ignore.

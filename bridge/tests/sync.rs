@@ -11,91 +11,11 @@ use std::sync::Arc;
 
 use bridge::{CONVERSATION_KEY, EventOutcome, MODE_KEY, ZendeskWebhookOutcome};
 use common::*;
-use http::{HeaderMap, HeaderValue};
-use meya_links::{
-    LinkStore, MemoryStore, SUNSHINE_CONVERSATIONS, SqliteStore, ThreadId, ZENDESK_SUPPORT,
-};
-use serde_json::{Value, json};
-use wiremock::matchers::{body_json, body_partial_json, header, method, path};
+use http::HeaderMap;
+use meya_links::{LinkStore, MemoryStore, SUNSHINE_CONVERSATIONS, SqliteStore, ZENDESK_SUPPORT};
+use serde_json::json;
+use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, ResponseTemplate};
-
-/// The state `handle_unhandled_ticket` leaves: requester, SunCo user, thread, ticket 4021.
-async fn linked(store: &Arc<dyn LinkStore>) -> ThreadId {
-    let user = store
-        .user_identify(SUNSHINE_CONVERSATIONS, SUNCO_USER)
-        .await
-        .unwrap();
-    store
-        .user_link(ZENDESK_SUPPORT, "35436", &user)
-        .await
-        .unwrap();
-    let thread = store.thread_create().await.unwrap();
-    store
-        .thread_link(SUNSHINE_CONVERSATIONS, SUNCO_USER, &thread)
-        .await
-        .unwrap();
-    store.thread_set_primary_user(&thread, &user).await.unwrap();
-    store
-        .thread_link(ZENDESK_SUPPORT, "4021", &thread)
-        .await
-        .unwrap();
-    store
-        .thread_set(&thread, CONVERSATION_KEY, "conv-old")
-        .await
-        .unwrap();
-    store.thread_set(&thread, MODE_KEY, "agent").await.unwrap();
-    thread
-}
-
-fn sunco_headers(key: &str) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    headers.insert("x-api-key", HeaderValue::from_str(key).unwrap());
-    headers
-}
-
-fn envelope(events: Value) -> String {
-    json!({"app": {"id": "app_1"}, "webhook": {"id": "wh1", "version": "v2"}, "events": events})
-        .to_string()
-}
-
-/// A webhook body with one customer text message.
-fn text_reply(event_id: &str, message_id: &str, text: &str) -> String {
-    envelope(json!([user_message(
-        event_id,
-        message_id,
-        json!({"type": "text", "text": text})
-    )]))
-}
-
-fn user_message(event_id: &str, message_id: &str, content: Value) -> Value {
-    json!({"id": event_id, "type": "conversation:message", "createdAt": "2026-11-26T12:00:00.000Z",
-           "payload": {"conversation": {"id": "conv-old", "type": "personal"},
-                       "message": {"id": message_id, "author": {"type": "user", "userId": SUNCO_USER,
-                                   "user": {"id": SUNCO_USER, "externalId": "jane.doe+vip@example.com"}},
-                                   "content": content}}})
-}
-
-async fn mount_ticket_status(fakes: &Fakes, status: &str) {
-    Mock::given(method("GET"))
-        .and(path("/api/v2/tickets/4021"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"ticket": {"id": 4021, "status": status}})),
-        )
-        .mount(&fakes.zendesk)
-        .await;
-}
-
-async fn mount_update(fakes: &Fakes, expected: Value) {
-    Mock::given(method("PUT"))
-        .and(path("/api/v2/tickets/4021"))
-        .and(body_json(expected))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "ticket": {"id": 4021}, "audit": {"events": [{"id": 9001, "type": "Comment"}]}
-        })))
-        .mount(&fakes.zendesk)
-        .await;
-}
 
 async fn a_reply_becomes_one_comment_by_the_requester(store: Arc<dyn LinkStore>) {
     let fakes = Fakes::start().await;

@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use bridge::Bridge;
 use bridge::config::Config;
+use bridge::{CONVERSATION_KEY, MODE_KEY};
 use http::{HeaderMap, HeaderValue};
-use meya_links::LinkStore;
+use meya_links::{LinkStore, SUNSHINE_CONVERSATIONS, ThreadId, ZENDESK_SUPPORT};
 use serde_json::{Value, json};
-use wiremock::matchers::any;
+use wiremock::matchers::{any, body_json, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 use zendesk_support::webhook::{TicketEvent, parse_ticket_event, signed_headers};
 
@@ -41,15 +42,14 @@ impl Fakes {
         fakes
     }
 
-    /// A bridge on the fakes with the seed's settings; `extra` adds or replaces settings
-    /// (`markdown` defaults to true here, as in the seed).
-    pub fn bridge(&self, store: Arc<dyn LinkStore>, extra: &str) -> Bridge {
+    /// The seed's settings pointed at the fakes; `extra` adds or replaces settings.
+    pub fn config(&self, extra: &str) -> Config {
         let markdown = if extra.contains("markdown") {
             ""
         } else {
             "markdown = true"
         };
-        let config = Config::loader()
+        Config::loader()
             .toml(&format!(
                 r#"{extra}
 {markdown}
@@ -76,8 +76,13 @@ base_url = "{sunco}"
             ))
             .unwrap()
             .build()
-            .unwrap();
-        Bridge::new(config, store).unwrap()
+            .unwrap()
+    }
+
+    /// A bridge on the fakes with the seed's settings; `extra` adds or replaces settings
+    /// (`markdown` defaults to true here, as in the seed).
+    pub fn bridge(&self, store: Arc<dyn LinkStore>, extra: &str) -> Bridge {
+        Bridge::new(self.config(extra), store).unwrap()
     }
 
     pub async fn count(server: &MockServer, method_name: &str, path_prefix: &str) -> usize {
@@ -170,4 +175,82 @@ macro_rules! on_every_store {
             )*
         }
     };
+}
+
+/// The state `handle_unhandled_ticket` leaves: requester, SunCo user, thread, ticket 4021.
+pub async fn linked(store: &Arc<dyn LinkStore>) -> ThreadId {
+    let user = store
+        .user_identify(SUNSHINE_CONVERSATIONS, SUNCO_USER)
+        .await
+        .unwrap();
+    store
+        .user_link(ZENDESK_SUPPORT, "35436", &user)
+        .await
+        .unwrap();
+    let thread = store.thread_create().await.unwrap();
+    store
+        .thread_link(SUNSHINE_CONVERSATIONS, SUNCO_USER, &thread)
+        .await
+        .unwrap();
+    store.thread_set_primary_user(&thread, &user).await.unwrap();
+    store
+        .thread_link(ZENDESK_SUPPORT, "4021", &thread)
+        .await
+        .unwrap();
+    store
+        .thread_set(&thread, CONVERSATION_KEY, "conv-old")
+        .await
+        .unwrap();
+    store.thread_set(&thread, MODE_KEY, "agent").await.unwrap();
+    thread
+}
+
+pub fn sunco_headers(key: &str) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert("x-api-key", HeaderValue::from_str(key).unwrap());
+    headers
+}
+
+pub fn envelope(events: Value) -> String {
+    json!({"app": {"id": "app_1"}, "webhook": {"id": "wh1", "version": "v2"}, "events": events})
+        .to_string()
+}
+
+/// A webhook body with one customer text message.
+pub fn text_reply(event_id: &str, message_id: &str, text: &str) -> String {
+    envelope(json!([user_message(
+        event_id,
+        message_id,
+        json!({"type": "text", "text": text})
+    )]))
+}
+
+pub fn user_message(event_id: &str, message_id: &str, content: Value) -> Value {
+    json!({"id": event_id, "type": "conversation:message", "createdAt": "2026-11-26T12:00:00.000Z",
+           "payload": {"conversation": {"id": "conv-old", "type": "personal"},
+                       "message": {"id": message_id, "author": {"type": "user", "userId": SUNCO_USER,
+                                   "user": {"id": SUNCO_USER, "externalId": "jane.doe+vip@example.com"}},
+                                   "content": content}}})
+}
+
+pub async fn mount_ticket_status(fakes: &Fakes, status: &str) {
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/4021"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"ticket": {"id": 4021, "status": status}})),
+        )
+        .mount(&fakes.zendesk)
+        .await;
+}
+
+pub async fn mount_update(fakes: &Fakes, expected: Value) {
+    Mock::given(method("PUT"))
+        .and(path("/api/v2/tickets/4021"))
+        .and(body_json(expected))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ticket": {"id": 4021}, "audit": {"events": [{"id": 9001, "type": "Comment"}]}
+        })))
+        .mount(&fakes.zendesk)
+        .await;
 }
