@@ -1,0 +1,228 @@
+//! bridge-server: the bridge as an HTTP service, the template to copy into your own.
+//!
+//! Routes: `POST /webhooks/zendesk`, `POST /webhooks/sunco`, `GET /healthz`, `GET /` (the
+//! messenger page) and `POST /messenger/jwt` (its token), plus the stand-in login's
+//! `POST /login` and `POST /logout`. Configuration comes from the environment (`ZENDESK_*`,
+//! `SUNCO_*`, see `bridge::config::ENVIRONMENT`; `SUNCO_INTEGRATION_ID` for the page), Meya's
+//! settings from the TOML file named by `BRIDGE_CONFIG` (default: the seed's), the link store
+//! from `LINK_STORE_URL` (default `sqlite://bridge.db`; `postgres://...` for several
+//! replicas), the address from `BIND` (default `127.0.0.1:8080`).
+//!
+//! Webhooks answer 401 for bad credentials or signature, 400 for a malformed body (with a short
+//! reason), 500 when the event could not be recorded (the sender retries), and 200 once it is
+//! durably recorded in the link store's inbox. A background worker processes the inbox: in
+//! order per ticket and per customer, exactly once, with retries. SIGTERM stops accepting,
+//! lets the worker finish the batches in hand (up to 20 s), then exits; anything abandoned is
+//! taken again after its lease by the next process or another replica.
+//!
+//! Run: `cargo run -p examples --bin bridge-server`.
+
+mod messenger;
+
+use std::error::Error;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use bridge::config::{Config, SEED_TOML};
+use bridge::{Accepted, Bridge, WebhookRejection};
+use messenger::Messenger;
+use meya_links::{LinkStore, PostgresStore, SqliteStore};
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+/// Webhook bodies larger than this are refused (Zendesk's and SunCo's are a few KiB).
+const MAX_BODY: usize = 1024 * 1024;
+/// How long shutdown waits for the worker's batches in hand.
+const WORKER_GRACE: Duration = Duration::from_secs(20);
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("bridge-server: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
+    let settings = match std::env::var("BRIDGE_CONFIG") {
+        Ok(path) => std::fs::read_to_string(&path)
+            .map_err(|error| format!("BRIDGE_CONFIG {path}: {error}"))?,
+        Err(_) => SEED_TOML.to_owned(),
+    };
+    let config = Config::loader().toml(&settings)?.env().build()?;
+    let store = open_store(
+        &std::env::var("LINK_STORE_URL").unwrap_or_else(|_| "sqlite://bridge.db".into()),
+    )
+    .await?;
+    let bridge = Bridge::new(config, store)?;
+    let bind = std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .map_err(|error| format!("BIND {bind}: {error}"))?;
+    let address = listener.local_addr()?;
+    let messenger = messenger_from_env(&bridge, address);
+
+    let (stop, stopping) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let worker = bridge.inbox_worker();
+    let mut worker_stopping = stopping.clone();
+    let worker = tokio::spawn(async move {
+        worker
+            .run(async move {
+                let _ = worker_stopping.wait_for(|stop| *stop).await;
+            })
+            .await;
+    });
+
+    // Printed, not only logged: scripts and tests read the address from here.
+    println!("bridge-server listening on http://{address}");
+    let mut server_stopping = stopping;
+    axum::serve(listener, app(bridge, messenger))
+        .with_graceful_shutdown(async move {
+            let _ = server_stopping.wait_for(|stop| *stop).await;
+            info!("shutting down: no new requests");
+        })
+        .await?;
+    if tokio::time::timeout(WORKER_GRACE, worker).await.is_err() {
+        warn!("the worker did not finish in time; its batches are taken again after their lease");
+    }
+    info!("stopped");
+    Ok(())
+}
+
+/// The messenger page's settings. Its stand-in login is served only on a loopback address.
+fn messenger_from_env(bridge: &Bridge, address: SocketAddr) -> Messenger {
+    let integration_id = std::env::var("SUNCO_INTEGRATION_ID")
+        .ok()
+        .filter(|id| !id.trim().is_empty());
+    if integration_id.is_none() {
+        warn!("SUNCO_INTEGRATION_ID is not set: the messenger page cannot open the messenger");
+    }
+    let loopback = address.ip().is_loopback();
+    if !loopback {
+        info!("not on a loopback address: the stand-in login is off; wire your app's own");
+    }
+    let sunco = &bridge.config().sunco;
+    Messenger::new(integration_id, &sunco.key_id, &sunco.key_secret, loopback)
+}
+
+/// The store named by `LINK_STORE_URL`. The URL may hold a password: it is never printed.
+async fn open_store(url: &str) -> Result<Arc<dyn LinkStore>, Box<dyn Error>> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        return Ok(Arc::new(SqliteStore::open(path).await?));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(PostgresStore::connect(url).await?));
+    }
+    Err("LINK_STORE_URL must start with sqlite:// or postgres://".into())
+}
+
+fn app(bridge: Bridge, messenger: Messenger) -> Router {
+    let webhooks = Router::new()
+        .route("/webhooks/zendesk", post(zendesk_webhook))
+        .route("/webhooks/sunco", post(sunco_webhook))
+        .with_state(Arc::new(bridge));
+    let messenger = Router::new()
+        .route("/", get(messenger::page))
+        .route("/messenger/jwt", post(messenger::jwt))
+        .route("/login", post(messenger::login))
+        .route("/logout", post(messenger::logout))
+        .with_state(Arc::new(messenger));
+    Router::new()
+        .merge(webhooks)
+        .merge(messenger)
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+async fn zendesk_webhook(
+    State(bridge): State<Arc<Bridge>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    respond(
+        "zendesk",
+        bridge.accept_zendesk_webhook(&headers, &body).await,
+    )
+}
+
+async fn sunco_webhook(
+    State(bridge): State<Arc<Bridge>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    respond("sunco", bridge.accept_sunco_webhook(&headers, &body).await)
+}
+
+/// The HTTP answer to a webhook, and its one log line.
+fn respond(source: &str, result: Result<Accepted, WebhookRejection>) -> Response {
+    let rejection = match result {
+        Ok(accepted) => {
+            info!(
+                source,
+                recorded = accepted.recorded,
+                duplicates = accepted.duplicates,
+                "webhook recorded"
+            );
+            let body = serde_json::json!({
+                "recorded": accepted.recorded,
+                "duplicates": accepted.duplicates,
+            });
+            return (StatusCode::OK, body.to_string()).into_response();
+        }
+        Err(rejection) => rejection,
+    };
+    let status =
+        StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match &rejection {
+        WebhookRejection::Failed(error) => {
+            warn!(source, error = %error, cause = ?std::error::Error::source(error), "webhook not recorded");
+        }
+        _ => warn!(source, %rejection, "webhook refused"),
+    }
+    (status, rejection.to_string()).into_response()
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
