@@ -54,6 +54,24 @@ pub struct Integration {
 }
 
 #[derive(Deserialize)]
+struct IntegrationList {
+    #[serde(default)]
+    integrations: Vec<Integration>,
+    #[serde(default)]
+    meta: ListMeta,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ListMeta {
+    #[serde(default)]
+    has_more: bool,
+}
+
+/// Pages past this many stop a walk over integrations (an app has a handful).
+const MAX_INTEGRATION_PAGES: usize = 100;
+
+#[derive(Deserialize)]
 struct IntegrationEnvelope {
     integration: Integration,
 }
@@ -70,6 +88,12 @@ struct NewIntegration<'a> {
     kind: &'static str,
     display_name: &'a str,
     webhooks: [NewWebhook<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct WebhookUpdate<'a> {
+    target: &'a str,
+    triggers: &'a [&'a str],
 }
 
 #[derive(Serialize)]
@@ -117,6 +141,53 @@ impl Integrations<'_> {
         })?;
         let envelope: IntegrationEnvelope = decode(self.client.send(call).await?).await?;
         Ok(envelope.integration)
+    }
+
+    /// The app's custom integrations (all pages), each with its webhooks.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn list_custom(&self) -> Result<Vec<Integration>> {
+        let mut integrations: Vec<Integration> = Vec::new();
+        for _ in 0..MAX_INTEGRATION_PAGES {
+            let mut query = String::from("filter%5Btypes%5D=custom&page%5Bsize%5D=100");
+            if let Some(last) = integrations.last() {
+                query.push_str("&page%5Bafter%5D=");
+                query.push_str(&crate::client::encode(&last.id));
+            }
+            let url = self.client.app_url(&["integrations"], Some(&query))?;
+            let page: IntegrationList =
+                decode(self.client.send(Call::new(Method::GET, url)).await?).await?;
+            let more = page.meta.has_more && !page.integrations.is_empty();
+            integrations.extend(page.integrations);
+            if !more {
+                break;
+            }
+        }
+        Ok(integrations)
+    }
+
+    /// Points an integration's webhook at `target` for `triggers`. Safe to repeat; the
+    /// webhook keeps its secret.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn update_webhook(
+        &self,
+        integration_id: &str,
+        webhook_id: &str,
+        target: &str,
+        triggers: &[&str],
+    ) -> Result<IntegrationWebhook> {
+        let url = self.client.app_url(
+            &["integrations", integration_id, "webhooks", webhook_id],
+            None,
+        )?;
+        let call = Call::new(Method::PATCH, url)
+            .json(&WebhookUpdate { target, triggers })?
+            .idempotent(true);
+        let envelope: WebhookEnvelope = decode(self.client.send(call).await?).await?;
+        Ok(envelope.webhook)
     }
 
     /// Reads one webhook of an integration, with its secret.

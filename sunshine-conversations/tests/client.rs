@@ -655,3 +655,65 @@ async fn bad_answers_are_typed_errors() {
         other => panic!("{other:?}"),
     }
 }
+
+/// `setup` finds the custom integration it made before (over pages: `page[after]` is the last
+/// id read) and points its webhook at a new target in place.
+#[tokio::test]
+async fn custom_integrations_are_listed_across_pages_and_their_webhook_updated() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/apps/app_1/integrations"))
+        .and(query_param("filter[types]", "custom"))
+        .and(query_param("page[after]", "int1"))
+        .and(header("authorization", "Basic YXBwX2tleTprZXktc2VjcmV0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "integrations": [{"id": "int2", "type": "custom", "displayName": "Zendesk bridge",
+                              "webhooks": [{"id": "wh2", "target": "https://old.example/hook",
+                                            "triggers": ["conversation:message"]}]}],
+            "meta": {"hasMore": false}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/apps/app_1/integrations"))
+        .and(query_param("filter[types]", "custom"))
+        .and(query_param("page[size]", "100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "integrations": [{"id": "int1", "type": "custom", "displayName": "Something else",
+                              "status": "active"}],
+            "meta": {"hasMore": true}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/v2/apps/app_1/integrations/int2/webhooks/wh2"))
+        .and(body_json(json!({
+            "target": "https://new.example/hook", "triggers": ["conversation:message"]
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"webhook": {
+            "id": "wh2", "target": "https://new.example/hook",
+            "triggers": ["conversation:message"], "secret": "s3cr3t"
+        }})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let client = client_for(&server);
+    let integrations = client.integrations().list_custom().await.unwrap();
+    let ids: Vec<&str> = integrations.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["int1", "int2"]);
+    assert_eq!(integrations[1].webhooks[0].id, "wh2");
+    let updated = client
+        .integrations()
+        .update_webhook(
+            "int2",
+            "wh2",
+            "https://new.example/hook",
+            &["conversation:message"],
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.target.as_deref(), Some("https://new.example/hook"));
+}

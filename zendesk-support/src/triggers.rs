@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::client::{Call, decode};
+use crate::pagination::{CursorMeta, cursor_url, walk};
 use crate::{Client, Result};
 
 /// One trigger condition, e.g. `{"field":"update_type","operator":"is","value":"Create"}`.
@@ -136,6 +137,14 @@ pub struct Trigger {
 }
 
 #[derive(Deserialize)]
+struct TriggerList {
+    #[serde(default)]
+    triggers: Vec<Trigger>,
+    #[serde(default)]
+    meta: CursorMeta,
+}
+
+#[derive(Deserialize)]
 struct TriggerEnvelope {
     trigger: Trigger,
 }
@@ -168,6 +177,22 @@ impl Triggers<'_> {
         let call = Call::new(Method::POST, url).json(&Wrapped { trigger })?;
         let envelope: TriggerEnvelope = decode(self.client.send(call).await?).await?;
         Ok(envelope.trigger)
+    }
+
+    /// Every trigger of the account (all pages), active or not.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn list(&self) -> Result<Vec<Trigger>> {
+        let base = self.client.url("api/v2/triggers")?;
+        walk("triggers", |after| {
+            let call = Call::new(Method::GET, cursor_url(base.clone(), after.as_deref()));
+            async move {
+                let list: TriggerList = decode(self.client.send(call).await?).await?;
+                Ok((list.triggers, list.meta))
+            }
+        })
+        .await
     }
 
     /// Replaces a trigger's title, conditions and actions with `trigger`'s. Safe to repeat.

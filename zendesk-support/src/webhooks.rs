@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::client::{Call, decode};
 use crate::open_enum::null_as_default;
+use crate::pagination::{CursorMeta, cursor_url, walk};
 use crate::{Client, Result};
 
 /// A webhook to create.
@@ -127,6 +128,14 @@ pub struct Webhook {
 }
 
 #[derive(Deserialize)]
+struct WebhookList {
+    #[serde(default)]
+    webhooks: Vec<Webhook>,
+    #[serde(default)]
+    meta: CursorMeta,
+}
+
+#[derive(Deserialize)]
 struct WebhookEnvelope {
     webhook: Webhook,
 }
@@ -171,18 +180,53 @@ impl Webhooks<'_> {
         Ok(envelope.webhook)
     }
 
+    /// Every webhook of the account (all pages).
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn list(&self) -> Result<Vec<Webhook>> {
+        let base = self.client.url("api/v2/webhooks")?;
+        walk("webhooks", |after| {
+            let call = Call::new(Method::GET, cursor_url(base.clone(), after.as_deref()));
+            async move {
+                let list: WebhookList = decode(self.client.send(call).await?).await?;
+                Ok((list.webhooks, list.meta))
+            }
+        })
+        .await
+    }
+
+    /// Replaces a webhook's settings with `webhook`'s (name, endpoint, authentication, ...).
+    /// Safe to repeat. The signing secret stays.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn update(&self, webhook_id: &str, webhook: &NewWebhook) -> Result<()> {
+        let url = self.webhook_url(webhook_id, &[])?;
+        let call = Call::new(Method::PUT, url)
+            .json(&Wrapped { webhook })?
+            .idempotent(true);
+        self.client.send(call).await?;
+        Ok(())
+    }
+
+    fn webhook_url(&self, webhook_id: &str, rest: &[&str]) -> Result<url::Url> {
+        let mut url = self.client.url("api/v2/webhooks/")?;
+        url.path_segments_mut()
+            .map_err(|()| crate::Error::Config("base URL cannot take a path".into()))?
+            .pop_if_empty()
+            .push(webhook_id)
+            .extend(rest);
+        Ok(url)
+    }
+
     /// The secret Zendesk signs the webhook's requests with: give it to
     /// [`webhook::verify_signature`](crate::webhook::verify_signature).
     ///
     /// # Errors
     /// See [`Error`](crate::Error).
     pub async fn signing_secret(&self, webhook_id: &str) -> Result<SecretString> {
-        let mut url = self.client.url("api/v2/webhooks/")?;
-        url.path_segments_mut()
-            .map_err(|()| crate::Error::Config("base URL cannot take a path".into()))?
-            .pop_if_empty()
-            .push(webhook_id)
-            .push("signing_secret");
+        let url = self.webhook_url(webhook_id, &["signing_secret"])?;
         let envelope: SigningSecretEnvelope =
             decode(self.client.send(Call::new(Method::GET, url)).await?).await?;
         Ok(SecretString::from(envelope.signing_secret.secret))

@@ -963,3 +963,79 @@ mod oauth {
         assert!(!shown.contains("oauth-secret"), "{shown}");
     }
 }
+
+/// `setup` finds what it installed before: webhooks and triggers are listed over every cursor
+/// page, and a webhook is updated in place (Zendesk answers 204).
+#[tokio::test]
+async fn webhooks_and_triggers_are_listed_across_pages_and_updated() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/webhooks"))
+        .and(query_param("page[size]", "100"))
+        .and(query_param("page[after]", "c1"))
+        .and(header("authorization", BASIC))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "webhooks": [{"id": "W2", "name": "Bridge", "endpoint": "https://old.example/hook",
+                          "status": "active", "subscriptions": ["conditional_ticket_events"]}],
+            "meta": {"has_more": false, "after_cursor": null}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/webhooks"))
+        .and(query_param("page[size]", "100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "webhooks": [{"id": "W1", "name": "Other", "subscriptions": null, "unknown": 1}],
+            "meta": {"has_more": true, "after_cursor": "c1"}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/api/v2/webhooks/W2"))
+        .and(body_json(json!({"webhook": {
+            "name": "Bridge", "endpoint": "https://new.example/hook", "http_method": "POST",
+            "request_format": "json", "status": "active",
+            "subscriptions": ["conditional_ticket_events"],
+            "authentication": {"type": "basic_auth", "add_position": "header",
+                               "data": {"username": "meya", "password": "target-pass"}}
+        }})))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/triggers"))
+        .and(query_param("page[size]", "100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "triggers": [{"id": 77, "title": "Bridge", "active": true,
+                          "conditions": {"all": [], "any": []}, "actions": []}],
+            "meta": {"has_more": false}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+
+    let client = client_for(&server);
+    let webhooks = client.webhooks().list().await.unwrap();
+    let ids: Vec<&str> = webhooks.iter().map(|w| w.id.as_str()).collect();
+    assert_eq!(ids, ["W1", "W2"]);
+    assert_eq!(
+        webhooks[1].endpoint.as_deref(),
+        Some("https://old.example/hook")
+    );
+    client
+        .webhooks()
+        .update(
+            "W2",
+            &NewWebhook::for_triggers("Bridge", "https://new.example/hook")
+                .basic_auth("meya", "target-pass"),
+        )
+        .await
+        .unwrap();
+    let triggers = client.triggers().list().await.unwrap();
+    assert_eq!(triggers.len(), 1);
+    assert_eq!(triggers[0].title.as_deref(), Some("Bridge"));
+}
