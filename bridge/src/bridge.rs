@@ -129,6 +129,16 @@ impl Bridge {
         &self.config
     }
 
+    /// The Zendesk client the bridge acts with (the bot agent's credentials).
+    pub fn zendesk(&self) -> &zendesk_support::Client {
+        &self.zendesk
+    }
+
+    /// The SunCo client the bridge acts with (the app key).
+    pub fn sunco(&self) -> &sunshine_conversations::Client {
+        &self.sunco
+    }
+
     /// The link store.
     pub fn store(&self) -> &Arc<dyn LinkStore> {
         &self.store

@@ -201,8 +201,28 @@ pub enum ConfigError {
         message: String,
     },
     /// Settings are missing or invalid.
-    #[error("invalid configuration: {}", .0.iter().map(|p| format!("`{}` {}", p.setting, p.message)).collect::<Vec<_>>().join("; "))]
+    #[error("invalid configuration: {}", .0.iter().map(Problem::to_string).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<Problem>),
+}
+
+impl Problem {
+    /// The environment variable that sets this setting, if one does (see [`ENVIRONMENT`]).
+    pub fn env_variable(&self) -> Option<&'static str> {
+        ENVIRONMENT
+            .iter()
+            .find(|(_, setting)| *setting == self.setting)
+            .map(|(variable, _)| *variable)
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` {}", self.setting, self.message)?;
+        match self.env_variable() {
+            Some(variable) => write!(f, " (env {variable})"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Every setting name, as written in TOML (tables as dotted prefixes).

@@ -278,6 +278,9 @@ fn a_missing_setting_stops_start_up_naming_it() {
         "`subdomain` is required",
         "`sunshine_conversations.app_id` is required",
         "`webhook_signing_secret` is required",
+        "ZENDESK_SUBDOMAIN",
+        "ZENDESK_WEBHOOK_SIGNING_SECRET",
+        "SUNCO_APP_ID",
     ] {
         assert!(stderr.contains(setting), "{setting} in {stderr}");
     }

@@ -222,7 +222,11 @@ fn header<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<&'h str, Web
         .map_err(|_| WebhookError::MalformedHeader(name))
 }
 
-/// The trigger payload the setup tool installs:
+/// The trigger body the setup tool installs: the JSON [`TicketEvent`] parses, with Zendesk
+/// placeholders that are filled in when the trigger fires.
+pub const TRIGGER_PAYLOAD: &str = r#"{"ticket": {"id": "{{ticket.id}}", "status": "{{ticket.status}}", "tags": "{{ticket.tags}}", "requester": {"id": "{{ticket.requester.id}}", "email": "{{ticket.requester.email}}", "name": "{{ticket.requester.name}}"}}, "current_user": {"id": "{{current_user.id}}", "role": "{{current_user.role}}", "email": "{{current_user.email}}"}}"#;
+
+/// The trigger payload the setup tool installs ([`TRIGGER_PAYLOAD`]):
 ///
 /// ```json
 /// {"ticket": {"id": "{{ticket.id}}", "status": "{{ticket.status}}", "tags": "{{ticket.tags}}",

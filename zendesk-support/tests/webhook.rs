@@ -270,3 +270,25 @@ fn a_malformed_payload_names_the_field() {
         ));
     }
 }
+
+/// The body `setup` installs, filled in as Zendesk fills it in, parses as a ticket event.
+#[test]
+fn the_installed_trigger_payload_parses_once_filled_in() {
+    let filled = zendesk_support::webhook::TRIGGER_PAYLOAD
+        .replace("{{ticket.id}}", "4021")
+        .replace("{{ticket.status}}", "Open")
+        .replace("{{ticket.tags}}", "sunco_send vip")
+        .replace("{{ticket.requester.id}}", "35436")
+        .replace("{{ticket.requester.email}}", "jane@example.com")
+        .replace("{{ticket.requester.name}}", "Jane")
+        .replace("{{current_user.id}}", "9")
+        .replace("{{current_user.role}}", "Agent")
+        .replace("{{current_user.email}}", "sam@acme.test");
+    assert!(
+        !filled.contains("{{"),
+        "every placeholder is known: {filled}"
+    );
+    let event = zendesk_support::webhook::parse_ticket_event(filled.as_bytes()).unwrap();
+    assert_eq!(event.ticket.id, 4021);
+    assert_eq!(event.requester().unwrap().id, Some(35436));
+}
