@@ -14,13 +14,17 @@
 //!   the flow, or ignore.
 //! - [`Bridge::handle_sunco_webhook`]: the entry point for SunCo's webhook: customer
 //!   messages become comments on the linked ticket (or open a new one), exactly once each.
+//! - [`Bridge::accept_zendesk_webhook`], [`Bridge::accept_sunco_webhook`] and
+//!   [`InboxWorker`]: answer once the webhook is durably recorded, process it in the
+//!   background (in order per ticket and per customer, retried with backoff, resumed after a
+//!   crash); several customer messages waiting for one ticket go in one update.
 //!
 //! ```no_run
 //! use std::sync::Arc;
 //! use bridge::{Bridge, config::Config};
 //! use meya_links::SqliteStore;
 //!
-//! async fn serve(headers: http::HeaderMap, body: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+//! async fn start() -> Result<Bridge, Box<dyn std::error::Error>> {
 //!     // Meya's settings (markdown, filter, ...) from TOML; identity and secrets from ZENDESK_* and
 //!     // SUNCO_* variables. `bridge/config/seed.toml` holds the seed's settings.
 //!     let config = Config::loader()
@@ -28,20 +32,24 @@
 //!         .env()
 //!         .build()?; // every missing or invalid setting is named here, at start-up
 //!     let bridge = Bridge::new(config, Arc::new(SqliteStore::open("bridge.db").await?))?;
-//!
-//!     // In your web framework's POST /webhooks/zendesk handler (raw body, before any parsing):
-//!     match bridge.handle_zendesk_webhook(&headers, body).await {
-//!         Ok(outcome) => println!("200: {outcome:?}"),
-//!         Err(rejection) => println!("{}: {rejection}", rejection.status()),
-//!     }
-//!     // ... and `bridge.handle_sunco_webhook(&headers, body)` for POST /webhooks/sunco.
-//!     Ok(())
+//!     // Processes recorded webhooks in the background: in order, exactly once, with retries.
+//!     let worker = bridge.inbox_worker();
+//!     tokio::spawn(async move { worker.run(std::future::pending()).await });
+//!     Ok(bridge)
 //! }
+//!
+//! // Your web framework's POST /webhooks/zendesk handler (raw body, before any parsing):
+//! async fn zendesk_webhook(bridge: &Bridge, headers: &http::HeaderMap, body: &[u8]) -> u16 {
+//!     match bridge.accept_zendesk_webhook(headers, body).await {
+//!         Ok(_) => 200, // durably recorded: the worker takes it from here
+//!         Err(rejection) => rejection.status(), // 401 auth or signature, 400 malformed, 500 not recorded
+//!     }
+//! }
+//! // ... and `bridge.accept_sunco_webhook(headers, body)` for POST /webhooks/sunco.
 //! ```
 //!
-//! **Status:** webhooks are processed before they are acknowledged; a durable inbox with
-//! background processing, and batching several customer messages into one ticket update,
-//! are the next steps (the "conversation sync" work).
+//! [`Bridge::handle_zendesk_webhook`] and [`Bridge::handle_sunco_webhook`] do the same work
+//! before answering, for platforms without a background task.
 
 mod bridge;
 pub mod config;

@@ -38,9 +38,12 @@ const BRIDGE_TICKET_TAG: &str = "sunco";
 #[derive(Debug, Parser)]
 #[command(name = "setup", version)]
 struct Args {
-    /// The bridge-server's public base URL, e.g. https://bridge.example.com (webhooks go to
-    /// /webhooks/zendesk and /webhooks/sunco under it).
-    #[arg(long)]
+    // Not a doc comment: rustdoc would want the example URL as a link, clap shows it as is.
+    #[arg(
+        long,
+        help = "The bridge-server's public base URL, e.g. https://bridge.example.com \
+                (webhooks go to /webhooks/zendesk and /webhooks/sunco under it)"
+    )]
     url: String,
     /// The ticket tag that starts a conversation.
     #[arg(long, default_value = "sunco_send")]
