@@ -24,8 +24,6 @@ use tokio::sync::watch;
 
 use crate::{Bridge, Error, Result, WebhookRejection, ZendeskWebhookOutcome};
 
-/// The header Zendesk sends with each webhook invocation; its retries repeat it.
-const ZENDESK_INVOCATION_HEADER: &str = "x-zendesk-webhook-invocation-id";
 /// The longest error text recorded on an entry.
 const MAX_ERROR_CHARS: usize = 2000;
 
@@ -41,7 +39,9 @@ pub struct Accepted {
 
 impl Bridge {
     /// Verifies a Zendesk webhook (basic auth, signature, payload) and records it durably for
-    /// the [`InboxWorker`]; answer 200 once this returns `Ok`.
+    /// the [`InboxWorker`]; answer 200 once this returns `Ok`. A request whose signature was
+    /// recorded before (a replay within the signature's time window, or a retry) is a
+    /// duplicate: nothing new is stored.
     ///
     /// # Errors
     /// [`WebhookRejection`]: 401 for bad credentials or signature, 400 for a malformed body,
@@ -52,18 +52,19 @@ impl Bridge {
         raw_body: &[u8],
     ) -> Result<Accepted, WebhookRejection> {
         let event = self.verify_zendesk_webhook(headers, raw_body)?;
-        let mut message = InboxMessage::new(
+        // The signature covers the body and the timestamp: a replay of a signed request
+        // (or Zendesk's retry of one we already recorded) is recognised by it and stored once.
+        let signature = headers
+            .get(zendesk_support::webhook::SIGNATURE_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .trim();
+        let message = InboxMessage::new(
             ZENDESK_SUPPORT,
             format!("zendesk:ticket:{}", event.ticket.id),
             raw_body.to_vec(),
-        );
-        if let Some(invocation) = headers
-            .get(ZENDESK_INVOCATION_HEADER)
-            .and_then(|value| value.to_str().ok())
-            .filter(|value| !value.is_empty() && value.len() <= 256)
-        {
-            message = message.dedup_key(invocation);
-        }
+        )
+        .dedup_key(format!("signature:{signature}"));
         let mut accepted = Accepted::default();
         self.record(&message, &mut accepted).await?;
         Ok(accepted)

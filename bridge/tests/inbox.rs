@@ -236,8 +236,8 @@ async fn mount_sunco_messages(fakes: &Fakes) {
         .await;
 }
 
-/// A Zendesk webhook for a linked ticket, accepted twice with one invocation id and once with
-/// another: the agent's comment reaches SunCo once.
+/// A Zendesk webhook for a linked ticket, replayed as it was signed and then signed afresh
+/// (a later trigger run): the replay stores nothing, and the agent's comment reaches SunCo once.
 async fn agent_comments_arrive_through_the_inbox_once(store: Arc<dyn LinkStore>) {
     let fakes = Fakes::start().await;
     linked(&store).await;
@@ -245,19 +245,25 @@ async fn agent_comments_arrive_through_the_inbox_once(store: Arc<dyn LinkStore>)
     mount_sunco_messages(&fakes).await;
     let bridge = fakes.bridge(Arc::clone(&store), "");
     let body = payload("jane.doe+vip@example.com", "sunco_send", "Agent");
-    for invocation in ["inv-1", "inv-1", "inv-2"] {
-        let mut headers = signed(&body, "target-pass");
-        headers.insert(
-            "x-zendesk-webhook-invocation-id",
-            invocation.parse().unwrap(),
+    let now = time::OffsetDateTime::now_utc();
+    let first = signed_at(&body, "target-pass", now);
+    let later = signed_at(&body, "target-pass", now + time::Duration::seconds(2));
+    let mut answers = Vec::new();
+    for headers in [&first, &first, &later] {
+        answers.push(
+            bridge
+                .accept_zendesk_webhook(headers, body.as_bytes())
+                .await
+                .unwrap(),
         );
-        bridge
-            .accept_zendesk_webhook(&headers, body.as_bytes())
-            .await
-            .unwrap();
     }
-    let stats = store.inbox_stats().await.unwrap();
-    assert_eq!(stats.pending, 2, "the repeated invocation is not recorded");
+    assert_eq!(
+        answers
+            .iter()
+            .map(|a| (a.recorded, a.duplicates))
+            .collect::<Vec<_>>(),
+        [(1, 0), (0, 1), (1, 0)]
+    );
     let reports = bridge.inbox_worker().drain().await.unwrap();
     assert!(reports.iter().all(|r| r.outcome == BatchOutcome::Done));
     assert_eq!(sent_messages(&fakes).await.len(), 1);

@@ -5,6 +5,7 @@
 //! against loopback fakes of Zendesk and SunCo) and `setup` (installs the webhooks and trigger
 //! on a real account).
 //!
-//! **Status:** `demo` (`cargo run -p examples --bin demo`) and `bridge-server`
-//! (`cargo run -p examples --bin bridge-server`) are here; the messenger page with its JWT
-//! endpoint and `setup` come next.
+//! - `cargo run -p examples --bin demo`: the story, start to end, in seconds;
+//! - `cargo run -p examples --bin bridge-server`: the service (webhooks answered once durably
+//!   recorded, a background worker, `GET /` the messenger page, `POST /messenger/jwt`);
+//! - `cargo run -p examples --bin setup -- --help`: wire a real account, idempotently.

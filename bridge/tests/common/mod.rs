@@ -125,7 +125,12 @@ pub async fn sent_messages(fakes: &Fakes) -> Vec<Value> {
 }
 
 pub fn signed(body: &str, password: &str) -> HeaderMap {
-    let timestamp = time::OffsetDateTime::now_utc()
+    signed_at(body, password, time::OffsetDateTime::now_utc())
+}
+
+/// Headers of a webhook Zendesk signed at `at`, with the basic auth `password`.
+pub fn signed_at(body: &str, password: &str, at: time::OffsetDateTime) -> HeaderMap {
+    let timestamp = at
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
     let mut headers = signed_headers(SIGNING_SECRET, &timestamp, body.as_bytes());

@@ -96,7 +96,26 @@ pub fn signed_with(
     password: &str,
     forged_signature: Option<&str>,
 ) -> reqwest::RequestBuilder {
-    let timestamp = time::OffsetDateTime::now_utc()
+    signed_at(
+        client,
+        url,
+        body,
+        password,
+        forged_signature,
+        time::OffsetDateTime::now_utc(),
+    )
+}
+
+/// A webhook request signed at `at` (or carrying `forged_signature` instead).
+pub fn signed_at(
+    client: &reqwest::Client,
+    url: &str,
+    body: &str,
+    password: &str,
+    forged_signature: Option<&str>,
+    at: time::OffsetDateTime,
+) -> reqwest::RequestBuilder {
+    let timestamp = at
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
     let signature = forged_signature.map_or_else(
