@@ -147,3 +147,19 @@ where
     }
     false
 }
+
+/// Fails if any secret the servers are started with appears in `logs`.
+pub fn assert_no_secrets(logs: &str) {
+    for secret in [
+        "target-pass",
+        "zd-token",
+        "key-secret",
+        "sunco-secret",
+        SIGNING_SECRET,
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "{secret} leaked into the logs:\n{logs}"
+        );
+    }
+}
