@@ -19,6 +19,9 @@ pub const CONVERSATION_KEY: &str = "sunco_conversation_id";
 pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
 /// The shortest wait for a timed-out write to land before it is looked for.
 const MIN_LATE_WRITE_WAIT: Duration = Duration::from_millis(100);
+/// The thread data key holding the ticket a thread was last unlinked from: a retried customer
+/// message looks there for a comment an earlier attempt may have posted before the unlink.
+pub const PREVIOUS_TICKET_KEY: &str = "previous_zendesk_ticket_id";
 /// The thread data key holding the thread's mode (`agent` once an agent started it).
 pub const MODE_KEY: &str = "mode";
 
@@ -59,8 +62,7 @@ impl fmt::Debug for Bridge {
 }
 
 impl Bridge {
-    /// Builds the Zendesk and SunCo clients from `config` (the Zendesk one with
-    /// `api_timeout`).
+    /// Builds the Zendesk and SunCo clients from `config`, both with `api_timeout`.
     ///
     /// # Errors
     /// [`Error::Setup`] when a client cannot be built from the settings.
@@ -103,6 +105,7 @@ impl Bridge {
             &config.sunco.key_id,
             config.sunco.key_secret.expose_secret(),
         ))
+        .timeout(config.api_timeout)
         .build()
         .map_err(|e| setup(&e))?;
         Ok(Self::from_parts(config, zendesk, sunco, store))

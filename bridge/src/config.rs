@@ -162,8 +162,12 @@ pub struct Config {
     pub upload_attachments: bool,
     /// When a customer message reopens a linked ticket. Default [`AutoReopen::Agent`].
     pub auto_reopen_ticket: AutoReopen,
-    /// Timeout of each Zendesk API call. Default 5 s.
+    /// Timeout of each Zendesk API call (and, in the bridge, of each SunCo call). Default 5 s.
     pub api_timeout: Duration,
+    /// How long a worker holds a message's delivery (or a customer's lock) before another
+    /// process may take it over after a crash. Not one of Meya's settings. Default 60 s; keep
+    /// it well above `api_timeout`.
+    pub claim_lease: Duration,
     /// `filter.rx_unhandled_ticket`: which unlinked tickets start the flow. Default never.
     pub rx_unhandled_ticket: Filter,
     /// Create the SunCo user when the requester has none, so the message waits for them
@@ -243,6 +247,7 @@ const SETTINGS: &[&str] = &[
     "upload_attachments",
     "auto_reopen_ticket",
     "api_timeout",
+    "claim_lease",
     "create_missing_sunco_user",
     "new_ticket_for_unlinked_reply",
     "private_attachments",
@@ -466,6 +471,7 @@ impl ConfigLoader {
         let unlink_ticket_status = check.statuses("unlink_ticket_status");
         let auto_reopen_ticket = check.auto_reopen("auto_reopen_ticket");
         let api_timeout = check.duration("api_timeout", Duration::from_secs(5));
+        let claim_lease = check.duration("claim_lease", Duration::from_secs(60));
         let rx_unhandled_ticket = check.filter("filter.rx_unhandled_ticket");
 
         let app_id = check.required("sunshine_conversations.app_id");
@@ -535,6 +541,7 @@ impl ConfigLoader {
                 upload_attachments,
                 auto_reopen_ticket,
                 api_timeout,
+                claim_lease,
                 rx_unhandled_ticket,
                 create_missing_sunco_user,
                 new_ticket_for_unlinked_reply,

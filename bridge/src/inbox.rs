@@ -457,20 +457,21 @@ impl InboxWorker {
                     other => Error::UnreadableEntry(other.to_string()),
                 },
             )?;
-        match outcome {
-            // Another worker was delivering one of the comments: come back to check it
-            // finished, or the comments after it would wait for the next webhook.
+        let rx = match &outcome {
             ZendeskWebhookOutcome::Synced { rx, .. }
-            | ZendeskWebhookOutcome::Unlinked { rx, .. }
-                if rx.in_progress > 0 =>
-            {
-                Err(Error::Busy(format!(
-                    "a comment of ticket {}",
-                    event.ticket.id
-                )))
-            }
-            _ => Ok(()),
+            | ZendeskWebhookOutcome::Unlinked { rx, .. } => Some(rx),
+            ZendeskWebhookOutcome::Started(started) => Some(&started.rx),
+            _ => None,
+        };
+        // Another worker was delivering one of the comments (or crashed doing so): come back
+        // to check it finished, or the comments after it would wait for the next webhook.
+        if rx.is_some_and(|rx| rx.in_progress > 0) {
+            return Err(Error::Busy(format!(
+                "a comment of ticket {}",
+                event.ticket.id
+            )));
         }
+        Ok(())
     }
 
     /// Retries or fails the entries a batch did not finish; answers what was decided.

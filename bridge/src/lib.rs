@@ -62,7 +62,7 @@ mod tx;
 mod unhandled;
 mod zendesk_webhook;
 
-pub use bridge::{Bridge, CONVERSATION_KEY, MAX_FILE_BYTES, MODE_KEY};
+pub use bridge::{Bridge, CONVERSATION_KEY, MAX_FILE_BYTES, MODE_KEY, PREVIOUS_TICKET_KEY};
 pub use error::{Error, Result, WebhookRejection};
 pub use inbox::{Accepted, BatchOutcome, BatchReport, InboxWorker, WorkerOptions};
 pub use links::carry_html_links;

@@ -2,7 +2,6 @@
 //! each exactly once.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use meya_links::{ClaimOutcome, DeliveryClaim, ThreadId, ZENDESK_SUPPORT};
 use sunshine_conversations::{MAX_TEXT_CHARS, NewContent, NewMessage, UserFilter};
@@ -11,8 +10,6 @@ use zendesk_support::{Attachment, Comment};
 use crate::bridge::{CONVERSATION_KEY, MAX_FILE_BYTES};
 use crate::{Bridge, Error, Result};
 
-/// How long a worker holds a comment's delivery before another may take it over.
-const DELIVERY_LEASE: Duration = Duration::from_secs(60);
 /// One message of a comment, before media URLs are resolved.
 enum Part<'c> {
     Ready(NewContent),
@@ -136,7 +133,11 @@ impl Bridge {
             }
             let claim = match self
                 .store
-                .delivery_claim(ZENDESK_SUPPORT, &comment.id.to_string(), DELIVERY_LEASE)
+                .delivery_claim(
+                    ZENDESK_SUPPORT,
+                    &comment.id.to_string(),
+                    self.config.claim_lease,
+                )
                 .await?
             {
                 ClaimOutcome::Claimed(claim) => claim,

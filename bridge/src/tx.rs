@@ -1,8 +1,6 @@
 //! tx, SunCo -> Zendesk: a customer's message in a linked conversation becomes a public
 //! comment on the linked ticket, authored by the requester, each message exactly once.
 
-use std::time::Duration;
-
 use http::HeaderMap;
 use meya_links::{ClaimOutcome, DeliveryClaim, SUNSHINE_CONVERSATIONS, ThreadId, ZENDESK_SUPPORT};
 use secrecy::ExposeSecret;
@@ -11,12 +9,10 @@ use sunshine_conversations::{Content, MediaContent};
 use tracing::Instrument;
 use zendesk_support::{NewComment, NewTicket, TicketStatus, TicketUpdate};
 
-use crate::bridge::{MAX_FILE_BYTES, MODE_KEY};
+use crate::bridge::{MAX_FILE_BYTES, MODE_KEY, PREVIOUS_TICKET_KEY};
 use crate::config::AutoReopen;
 use crate::{Bridge, Error, Result, WebhookRejection};
 
-/// How long a worker holds a message's delivery before another may take it over.
-const DELIVERY_LEASE: Duration = Duration::from_secs(60);
 /// The longest text one batched comment gets; more messages go in the next comment.
 const MAX_BATCH_CHARS: usize = 32 * 1024;
 /// What separates batched messages in one comment.
@@ -239,7 +235,7 @@ impl Bridge {
         for (index, candidate) in group.iter().enumerate() {
             let message_id = &candidate.event.message.id;
             match store
-                .delivery_claim(SUNSHINE_CONVERSATIONS, message_id, DELIVERY_LEASE)
+                .delivery_claim(SUNSHINE_CONVERSATIONS, message_id, self.config.claim_lease)
                 .await
             {
                 Ok(ClaimOutcome::Claimed(claim)) => claims.push((index, claim)),
@@ -346,68 +342,80 @@ impl Bridge {
         outcomes: &mut [Option<EventOutcome>],
     ) -> Result<()> {
         let event_id = |pending: &Pending<'_>| group[pending.index].event_id.to_owned();
-        let ticket = self
+        let retrying = chunk.iter().any(|pending| pending.claim.attempt() > 1);
+        let linked = self
             .store
             .thread_try_reverse_lookup(thread, ZENDESK_SUPPORT)
             .await?
             .and_then(|id| id.parse::<i64>().ok());
-        let Some(ticket_id) = ticket else {
-            if !self.config.new_ticket_for_unlinked_reply {
-                for pending in chunk {
-                    self.store.delivery_complete(pending.claim, "").await?;
-                    outcomes[pending.index] = Some(EventOutcome::Ignored {
-                        event_id: event_id(pending),
-                        reason: "the conversation's ticket was unlinked",
-                    });
+        let (ticket_id, chunk) = match linked {
+            Some(ticket_id) => (ticket_id, chunk),
+            None => {
+                if !self.config.new_ticket_for_unlinked_reply {
+                    for pending in chunk {
+                        self.store.delivery_complete(pending.claim, "").await?;
+                        outcomes[pending.index] = Some(EventOutcome::Ignored {
+                            event_id: event_id(pending),
+                            reason: "the conversation's ticket was unlinked",
+                        });
+                    }
+                    return Ok(());
                 }
-                return Ok(());
-            }
-            let first_message = &group[chunk[0].index].event.message.id;
-            let created = self
-                .zendesk
-                .tickets()
-                .create(
-                    NewTicket::new(merged(chunk, requester_id))
-                        .requester_id(requester_id)
-                        .tag("sunco"),
-                )
-                .idempotency_key(format!("sunco-message-{first_message}"))
-                .send()
-                .await?;
-            let ticket_id = created.ticket.id;
-            self.store
-                .thread_link(ZENDESK_SUPPORT, &ticket_id.to_string(), thread)
-                .await?;
-            self.store.thread_set(thread, MODE_KEY, "customer").await?;
-            for pending in chunk {
-                self.store
-                    .delivery_complete(pending.claim, &format!("ticket:{ticket_id}"))
+                // An earlier attempt may have posted these on the ticket unlinked since.
+                let mut chunk = chunk;
+                let previous = self
+                    .store
+                    .thread_get(thread, PREVIOUS_TICKET_KEY)
+                    .await?
+                    .and_then(|id| id.parse::<i64>().ok());
+                if retrying && let Some(previous) = previous {
+                    let found = self
+                        .already_posted(previous, requester_id, group, chunk, outcomes)
+                        .await?;
+                    chunk = &chunk[found..];
+                }
+                let Some((first, rest)) = chunk.split_first() else {
+                    return Ok(());
+                };
+                // The ticket opens with the first message alone, under that message's
+                // Idempotency-Key: a retry, whatever else its batch holds, gets the same ticket
+                // back. The rest follow as one comment.
+                let first_message = &group[first.index].event.message.id;
+                let created = self
+                    .zendesk
+                    .tickets()
+                    .create(
+                        NewTicket::new(first.comment.clone())
+                            .requester_id(requester_id)
+                            .tag("sunco"),
+                    )
+                    .idempotency_key(format!("sunco-message-{first_message}"))
+                    .send()
                     .await?;
-                outcomes[pending.index] = Some(EventOutcome::TicketCreated {
-                    event_id: event_id(pending),
+                let ticket_id = created.ticket.id;
+                self.store
+                    .thread_link(ZENDESK_SUPPORT, &ticket_id.to_string(), thread)
+                    .await?;
+                self.store.thread_set(thread, MODE_KEY, "customer").await?;
+                self.store
+                    .delivery_complete(first.claim, &format!("ticket:{ticket_id}"))
+                    .await?;
+                outcomes[first.index] = Some(EventOutcome::TicketCreated {
+                    event_id: event_id(first),
                     ticket_id,
                 });
+                (ticket_id, rest)
             }
-            return Ok(());
         };
         // A later attempt follows a worker that may have posted (some of) these before it
         // stopped (a timeout, a crash): look for them on the ticket before posting again.
-        let mut already = 0;
-        if chunk.iter().any(|pending| pending.claim.attempt() > 1)
-            && let Some((count, existing)) =
-                self.posted_before(ticket_id, requester_id, chunk).await?
-        {
-            for pending in &chunk[..count] {
-                self.store
-                    .delivery_complete(pending.claim, &existing.to_string())
-                    .await?;
-                outcomes[pending.index] = Some(EventOutcome::AlreadyDelivered {
-                    event_id: event_id(pending),
-                });
-            }
-            already = count;
+        let mut rest = chunk;
+        if retrying {
+            let found = self
+                .already_posted(ticket_id, requester_id, group, rest, outcomes)
+                .await?;
+            rest = &rest[found..];
         }
-        let rest = &chunk[already..];
         if rest.is_empty() {
             return Ok(());
         }
@@ -429,6 +437,31 @@ impl Bridge {
             });
         }
         Ok(())
+    }
+
+    /// Completes the chunk's first messages that an earlier attempt already posted on
+    /// `ticket_id`; answers how many.
+    async fn already_posted(
+        &self,
+        ticket_id: i64,
+        requester_id: i64,
+        group: &[Candidate<'_>],
+        chunk: &[Pending<'_>],
+        outcomes: &mut [Option<EventOutcome>],
+    ) -> Result<usize> {
+        let Some((count, existing)) = self.posted_before(ticket_id, requester_id, chunk).await?
+        else {
+            return Ok(0);
+        };
+        for pending in &chunk[..count] {
+            self.store
+                .delivery_complete(pending.claim, &existing.to_string())
+                .await?;
+            outcomes[pending.index] = Some(EventOutcome::AlreadyDelivered {
+                event_id: group[pending.index].event_id.to_owned(),
+            });
+        }
+        Ok(count)
     }
 
     /// The Zendesk requester of a thread's primary user, if linked.

@@ -49,14 +49,9 @@ pub struct Outcome {
 
 /// Locks live in the delivery records under this source.
 const LOCK_SOURCE: &str = "bridge.lock";
-/// A lock whose holder crashed frees itself after this long.
-const LOCK_LEASE: Duration = Duration::from_secs(30);
 /// How long a worker waits for another to finish with the same customer.
 const LOCK_WAIT: Duration = Duration::from_secs(10);
 const LOCK_POLL: Duration = Duration::from_millis(50);
-
-/// A claim on posting an internal note is held this long.
-const NOTE_LEASE: Duration = Duration::from_secs(60);
 
 impl Bridge {
     /// Runs the agent-initiated flow for a ticket that is not linked yet (the caller checked
@@ -158,13 +153,23 @@ impl Bridge {
             .thread_try_lookup(SUNSHINE_CONVERSATIONS, sunco_user_id)
             .await?
         {
-            Some(thread) => (thread, Link::Reused),
+            Some(thread) => {
+                // A thread linked by an older version, or by hand, may lack its primary
+                // user; without one, the customer's replies would have nowhere to go.
+                if store.thread_primary_user(&thread).await?.is_none() {
+                    store.thread_set_primary_user(&thread, user).await?;
+                }
+                (thread, Link::Reused)
+            }
             None => {
+                // The primary user first, the link last: a crash in between leaves an
+                // unreachable thread (the retry makes another), never a linked thread whose
+                // replies cannot find their requester.
                 let thread = store.thread_create().await?;
+                store.thread_set_primary_user(&thread, user).await?;
                 store
                     .thread_link(SUNSHINE_CONVERSATIONS, sunco_user_id, &thread)
                     .await?;
-                store.thread_set_primary_user(&thread, user).await?;
                 (thread, Link::Created)
             }
         };
@@ -190,7 +195,7 @@ impl Bridge {
         loop {
             match self
                 .store
-                .delivery_claim(LOCK_SOURCE, key, LOCK_LEASE)
+                .delivery_claim(LOCK_SOURCE, key, self.config.claim_lease)
                 .await?
             {
                 ClaimOutcome::Claimed(claim) => return Ok(claim),
@@ -216,7 +221,7 @@ impl Bridge {
         let key = format!("{ticket_id}:{kind}");
         let claim = match self
             .store
-            .delivery_claim("bridge.note", &key, NOTE_LEASE)
+            .delivery_claim("bridge.note", &key, self.config.claim_lease)
             .await
         {
             Ok(ClaimOutcome::Claimed(claim)) => claim,

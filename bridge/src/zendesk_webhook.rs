@@ -6,6 +6,7 @@ use secrecy::ExposeSecret;
 use tracing::Instrument;
 use zendesk_support::webhook::{self, TicketEvent};
 
+use crate::bridge::PREVIOUS_TICKET_KEY;
 use crate::rx::RxOutcome;
 use crate::unhandled::Outcome;
 use crate::{Bridge, Error, WebhookRejection, filter};
@@ -138,6 +139,10 @@ impl Bridge {
                 .as_ref()
                 .is_some_and(|status| self.config.unlink_ticket_status.contains(status));
             if closing {
+                self.store
+                    .thread_set(&thread, PREVIOUS_TICKET_KEY, &ticket_id.to_string())
+                    .await
+                    .map_err(Error::from)?;
                 self.store
                     .thread_unlink(ZENDESK_SUPPORT, &ticket_id.to_string())
                     .await

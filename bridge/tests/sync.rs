@@ -633,3 +633,68 @@ async fn a_lost_conversation_is_looked_up_again() {
         Some("conv-now")
     );
 }
+
+/// A reply's comment went out but timed out, then the agent solved the ticket before the
+/// retry: the retry finds the comment on the ticket just unlinked, and opens no new ticket.
+#[tokio::test]
+async fn a_reply_posted_before_the_ticket_was_solved_is_not_posted_again() {
+    let fakes = Fakes::start().await;
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    linked(&store).await;
+    Mock::given(method("PUT"))
+        .and(path("/api/v2/tickets/4021"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(std::time::Duration::from_millis(1500))
+                .set_body_json(json!({"ticket": {"id": 4021},
+                    "audit": {"events": [{"id": 9001, "type": "Comment"}]}})),
+        )
+        .expect(1)
+        .mount(&fakes.zendesk)
+        .await;
+    // Zendesk did apply the slow update.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/4021/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "comments": [{"id": 9001, "author_id": 35436, "public": true, "body": "thanks!"}],
+            "users": [{"id": 35436, "name": "Jane", "role": "end-user"}],
+            "meta": {"has_more": false}
+        })))
+        .mount(&fakes.zendesk)
+        .await;
+    let bridge = fakes.bridge(
+        Arc::clone(&store),
+        "auto_reopen_ticket = false\napi_timeout = \"300ms\"",
+    );
+    let reply = text_reply("ev-1", "msg-1", "thanks!");
+    let timed_out = bridge
+        .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), reply.as_bytes())
+        .await
+        .unwrap_err();
+    assert_eq!(timed_out.status(), 500);
+    let solved =
+        payload("jane.doe+vip@example.com", "sunco_send", "Agent").replace("Open", "Solved");
+    let outcome = bridge
+        .handle_zendesk_webhook(&signed(&solved, "target-pass"), solved.as_bytes())
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, ZendeskWebhookOutcome::Unlinked { .. }),
+        "{outcome:?}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let outcomes = bridge
+        .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), reply.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        [EventOutcome::AlreadyDelivered {
+            event_id: "ev-1".into()
+        }]
+    );
+    assert_eq!(
+        Fakes::count(&fakes.zendesk, "POST", "/api/v2/tickets").await,
+        0
+    );
+}

@@ -865,3 +865,29 @@ async fn two_workers_at_once_make_one_thread_one_conversation_and_no_duplicates(
     sent.sort();
     assert_eq!(sent, ["1001/0", "1004/0", "1004/1"]);
 }
+
+/// A crash left the SunCo user's thread linked but without its primary user (found by the
+/// reliability harness): the next run of the flow gives it one, so the customer's replies
+/// find their requester.
+#[tokio::test]
+async fn a_thread_left_without_its_primary_user_gets_one() {
+    let fakes = Fakes::start().await;
+    mount_comments(&fakes).await;
+    mount_conversations(&fakes, true).await;
+    mount_messages(&fakes, "conv-old").await;
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    let user = link_requester(&store).await;
+    let thread = store.thread_create().await.unwrap();
+    store
+        .thread_link(SUNSHINE_CONVERSATIONS, SUNCO_USER, &thread)
+        .await
+        .unwrap();
+    let outcome = fakes
+        .bridge(Arc::clone(&store), "")
+        .handle_unhandled_ticket(&event(""))
+        .await
+        .unwrap();
+    assert_eq!(outcome.thread, thread);
+    assert_eq!(outcome.thread_link, Link::Reused);
+    assert_eq!(store.thread_primary_user(&thread).await.unwrap(), Some(user));
+}

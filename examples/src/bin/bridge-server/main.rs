@@ -32,7 +32,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bridge::config::{Config, SEED_TOML};
-use bridge::{Accepted, Bridge, WebhookRejection};
+use bridge::{Accepted, Bridge, WebhookRejection, WorkerOptions};
 use messenger::Messenger;
 use meya_links::{LinkStore, PostgresStore, SqliteStore};
 use tokio::sync::watch;
@@ -86,7 +86,10 @@ async fn run() -> Result<(), Box<dyn Error>> {
         shutdown_signal().await;
         let _ = stop.send(true);
     });
-    let worker = bridge.inbox_worker();
+    // A crashed replica's batches are taken over after twice the claim lease.
+    let worker = bridge
+        .inbox_worker()
+        .options(WorkerOptions::default().lease(bridge.config().claim_lease * 2));
     let mut worker_stopping = stopping.clone();
     let worker = tokio::spawn(async move {
         worker

@@ -1,0 +1,648 @@
+//! reliability: proves exactly-once under load and faults, end to end, on this machine.
+//!
+//! Starts stateful fakes of Zendesk and SunCo, two (or more) real `bridge-server` processes
+//! sharing one PostgreSQL schema, and plays many customers' conversations through them: a
+//! ticket tagged `sunco_send`, then customer replies and agent comments in turn, then solving,
+//! then one more reply (which opens a new ticket). Webhooks are delivered the way Zendesk and
+//! SunCo deliver them, and worse: a share repeated later, a share sent twice at once, to
+//! either server. Scenarios add upstream faults (500, 429, hangs past the timeout, reset
+//! connections) or `kill -9` of a server at random moments, restarted at once.
+//!
+//! At the end every agent comment must be in SunCo exactly once and every customer message in
+//! Zendesk exactly once. The report prints what was sent, what failed on purpose, and what
+//! arrived; the exit code is 0 only when nothing was lost or duplicated.
+//!
+//! Needs `TEST_POSTGRES_URL`; `RELIABILITY_SERVER_LOG` sets the servers' `RUST_LOG` (default
+//! `warn`; their logs are kept when a run fails). Run:
+//! `cargo build --release -p examples --bins && target/release/reliability --help`.
+
+mod fakes;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use clap::{Parser, ValueEnum};
+use fakes::Fakes;
+use meya_links::{LinkStore, PostgresStore};
+use serde_json::json;
+
+const SIGNING_SECRET: &str = "reliability-signing-secret";
+const TARGET_PASSWORD: &str = "reliability-target-password";
+const SUNCO_SECRET: &str = "reliability-sunco-secret";
+/// How long one step may wait for its effect before the run calls it lost.
+const STEP_DEADLINE: Duration = Duration::from_secs(180);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Scenario {
+    /// Repeated and concurrent deliveries, no faults.
+    Duplicates,
+    /// Upstream calls fail at `--fault-rate`.
+    Faults,
+    /// A server is killed with SIGKILL and restarted, `--kills` times.
+    Crashes,
+}
+
+/// Plays conversations through real bridge-server processes and checks exactly-once.
+#[derive(Debug, Parser)]
+#[command(name = "reliability")]
+struct Args {
+    /// What to do to the bridge while traffic flows.
+    #[arg(long, value_enum, default_value = "duplicates")]
+    scenario: Scenario,
+    /// Customers (one ticket each, then one more opened by a reply after solving).
+    #[arg(long, default_value_t = 500)]
+    tickets: u32,
+    /// Customer replies (each followed by an agent comment) per ticket.
+    #[arg(long, default_value_t = 6)]
+    replies: u32,
+    /// bridge-server processes sharing the database.
+    #[arg(long, default_value_t = 2)]
+    servers: usize,
+    /// Share of deliveries repeated a little later.
+    #[arg(long, default_value_t = 0.3)]
+    repeat_rate: f64,
+    /// Share of deliveries sent twice at once (to two servers).
+    #[arg(long, default_value_t = 0.1)]
+    concurrent_rate: f64,
+    /// Share of upstream calls that fail (scenario `faults`).
+    #[arg(long, default_value_t = 0.2)]
+    fault_rate: f64,
+    /// SIGKILLs (scenario `crashes`).
+    #[arg(long, default_value_t = 100)]
+    kills: u32,
+    /// Customers played at once.
+    #[arg(long, default_value_t = 100)]
+    parallel: usize,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// The bridge-server binary (default: beside this one).
+    #[arg(long)]
+    server_binary: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("reliability: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+/// The running servers' addresses; `None` while one is down.
+struct Servers {
+    binary: PathBuf,
+    env: Vec<(String, String)>,
+    dir: PathBuf,
+    addresses: RwLock<Vec<Option<String>>>,
+    children: Mutex<Vec<Option<Child>>>,
+    starts: AtomicU64,
+}
+
+impl Servers {
+    fn start(&self, index: usize) -> Result<(), Failure> {
+        let number = self.starts.fetch_add(1, Ordering::Relaxed);
+        let log = std::fs::File::create(self.dir.join(format!("server-{index}-{number}.log")))?;
+        let mut child = Command::new(&self.binary)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()?;
+        let mut line = String::new();
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)?;
+        let address = line
+            .trim()
+            .strip_prefix("bridge-server listening on ")
+            .ok_or_else(|| format!("bridge-server did not start: {line:?}"))?
+            .to_owned();
+        lock(&self.children)[index] = Some(child);
+        self.addresses
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)[index] = Some(address);
+        Ok(())
+    }
+
+    /// SIGKILL: no shutdown, no cleanup, whatever it was doing.
+    fn kill(&self, index: usize) {
+        self.addresses
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)[index] = None;
+        if let Some(mut child) = lock(&self.children)[index].take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn live(&self) -> Vec<String> {
+        self.addresses
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+
+    fn stop_all(&self) {
+        let count = lock(&self.children).len();
+        for index in 0..count {
+            self.kill(index);
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// One webhook as sent: where, headers, body.
+#[derive(Clone)]
+struct Delivery {
+    path: &'static str,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+}
+
+struct Driver {
+    servers: Arc<Servers>,
+    fakes: Arc<Fakes>,
+    http: reqwest::Client,
+    args: Args,
+    deliveries: AtomicU64,
+    events: AtomicU64,
+    rng: Mutex<fastrand::Rng>,
+}
+
+impl Driver {
+    fn chance(&self, rate: f64) -> bool {
+        lock(&self.rng).f64() < rate
+    }
+
+    /// Sends until a server answers 200 (a killed server's requests go to another).
+    async fn send_once(&self, delivery: &Delivery) {
+        let mut attempt = 0u32;
+        loop {
+            let live = self.servers.live();
+            if !live.is_empty() {
+                let base = &live[lock(&self.rng).usize(0..live.len())];
+                let mut request = self
+                    .http
+                    .post(format!("{base}{}", delivery.path))
+                    .body(delivery.body.clone());
+                for (name, value) in &delivery.headers {
+                    request = request.header(*name, value);
+                }
+                self.deliveries.fetch_add(1, Ordering::Relaxed);
+                match request.send().await {
+                    Ok(answer) if answer.status().is_success() => return,
+                    // A refusal is a bug in this harness, not a fault to ride out.
+                    Ok(answer) if answer.status().is_client_error() => {
+                        eprintln!(
+                            "{} refused: {} {}",
+                            delivery.path,
+                            answer.status(),
+                            answer.text().await.unwrap_or_default()
+                        );
+                        return;
+                    }
+                    Ok(answer) if attempt == 5 => {
+                        eprintln!("{} answered {}", delivery.path, answer.status());
+                    }
+                    Err(error) if attempt == 5 => eprintln!("{} failed: {error}", delivery.path),
+                    _ => {}
+                }
+            }
+            attempt += 1;
+            tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt.min(10)))).await;
+        }
+    }
+
+    /// Delivers one event as the senders would, with repeats and concurrent doubles.
+    async fn deliver(self: &Arc<Self>, delivery: Delivery) {
+        self.events.fetch_add(1, Ordering::Relaxed);
+        if self.chance(self.args.concurrent_rate) {
+            tokio::join!(self.send_once(&delivery), self.send_once(&delivery));
+        } else {
+            self.send_once(&delivery).await;
+        }
+        if self.chance(self.args.repeat_rate) {
+            let driver = Arc::clone(self);
+            let delay = lock(&self.rng).u64(0..300);
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                driver.send_once(&delivery).await;
+            });
+        }
+    }
+
+    fn zendesk_webhook(&self, t: u32, ticket: i64, status: &str) -> Delivery {
+        let body = json!({
+            "ticket": {"id": ticket.to_string(), "status": status, "tags": "sunco_send",
+                       "requester": {"id": fakes::requester(t).to_string(), "email": fakes::email(t),
+                                     "name": "Customer"}},
+            "current_user": {"id": fakes::AGENT.to_string(), "role": "Agent", "email": "agent@acme.test"}
+        })
+        .to_string();
+        let timestamp = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let signature = zendesk_support::webhook::compute_signature(
+            SIGNING_SECRET,
+            &timestamp,
+            body.as_bytes(),
+        );
+        Delivery {
+            path: "/webhooks/zendesk",
+            headers: vec![
+                ("x-zendesk-webhook-signature", signature),
+                ("x-zendesk-webhook-signature-timestamp", timestamp),
+                (
+                    "authorization",
+                    format!(
+                        "Basic {}",
+                        STANDARD.encode(format!("meya:{TARGET_PASSWORD}"))
+                    ),
+                ),
+            ],
+            body,
+        }
+    }
+
+    fn customer_message(t: u32, n: u32, text: &str) -> Delivery {
+        let body = json!({"app": {"id": "app_1"}, "webhook": {"id": "wh", "version": "v2"},
+            "events": [{"id": format!("ev-{t}-{n}"), "type": "conversation:message",
+                        "createdAt": "2026-11-28T00:00:00.000Z",
+                        "payload": {"conversation": {"id": fakes::conversation(t), "type": "personal"},
+                                    "message": {"id": format!("m-{t}-{n}"),
+                                                "author": {"type": "user", "userId": fakes::sunco_user(t)},
+                                                "content": {"type": "text", "text": text}}}}]})
+        .to_string();
+        Delivery {
+            path: "/webhooks/sunco",
+            headers: vec![("x-api-key", SUNCO_SECRET.to_owned())],
+            body,
+        }
+    }
+
+    /// Waits for `done` to hold; false after the step deadline.
+    async fn wait_for(&self, mut done: impl FnMut(&fakes::World) -> bool) -> bool {
+        let deadline = Instant::now() + STEP_DEADLINE;
+        while Instant::now() < deadline {
+            if done(&self.fakes.world()) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        false
+    }
+
+    /// One customer's whole story; answers how many steps timed out.
+    async fn play(self: Arc<Self>, t: u32) -> u32 {
+        let mut lost = 0;
+        let (ticket, first) = self
+            .fakes
+            .world()
+            .open_ticket(t, &format!("agent {t} says hello"));
+        self.deliver(self.zendesk_webhook(t, ticket, "Open")).await;
+        if !self.wait_for(|world| delivered(world, t, first)).await {
+            lost += 1;
+        }
+        for n in 1..=self.args.replies {
+            let text = reply_text(t, n);
+            self.deliver(Self::customer_message(t, n, &text)).await;
+            if !self.wait_for(|world| reply_count(world, &text) > 0).await {
+                lost += 1;
+            }
+            let comment = self
+                .fakes
+                .world()
+                .agent_comment(ticket, &format!("agent {t} answers {n}"));
+            self.deliver(self.zendesk_webhook(t, ticket, "Open")).await;
+            if !self.wait_for(|world| delivered(world, t, comment)).await {
+                lost += 1;
+            }
+        }
+        if let Some(found) = self.fakes.world().tickets.get_mut(&ticket) {
+            found.status = "solved".into();
+        }
+        self.deliver(self.zendesk_webhook(t, ticket, "Solved"))
+            .await;
+        // The customer writes again later: a new ticket (or, if it overtook the solve, one
+        // more comment on the old one). Either way, once.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let last = self.args.replies + 1;
+        let text = reply_text(t, last);
+        self.deliver(Self::customer_message(t, last, &text)).await;
+        if !self.wait_for(|world| reply_count(world, &text) > 0).await {
+            lost += 1;
+        }
+        lost
+    }
+}
+
+fn reply_text(t: u32, n: u32) -> String {
+    format!("customer {t} reply {n}")
+}
+
+/// Whether an agent comment reached customer `t`'s conversation.
+fn delivered(world: &fakes::World, t: u32, comment: i64) -> bool {
+    world
+        .messages
+        .get(&fakes::conversation(t))
+        .is_some_and(|messages| {
+            messages
+                .iter()
+                .any(|m| {
+                    m.metadata["zendesk_comment_id"]
+                        .as_str()
+                        .and_then(|id| id.parse::<i64>().ok())
+                        == Some(comment)
+                })
+        })
+}
+
+/// How often a customer's text was posted to Zendesk.
+fn reply_count(world: &fakes::World, text: &str) -> usize {
+    world.customer_paragraphs.get(text).copied().unwrap_or(0)
+}
+
+async fn run(args: Args) -> Result<bool, Failure> {
+    let started = Instant::now();
+    let pg_url = std::env::var("TEST_POSTGRES_URL")
+        .map_err(|_| "set TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1/test)")?;
+    let schema = format!("reliability_{}", uuid::Uuid::new_v4().simple());
+    let admin = sqlx::PgPool::connect(&pg_url).await?;
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await?;
+    let separator = if pg_url.contains('?') { '&' } else { '?' };
+    let store_url = format!("{pg_url}{separator}options=-c%20search_path%3D{schema}");
+
+    let fault_rate = if args.scenario == Scenario::Faults {
+        args.fault_rate
+    } else {
+        0.0
+    };
+    let fakes = Fakes::new(fault_rate, Duration::from_millis(1500), args.seed);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let fake_url = format!("http://{}", listener.local_addr()?);
+    let router = fakes::router(Arc::clone(&fakes));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+
+    let dir = tempfile::tempdir()?;
+    let settings = dir.path().join("bridge.toml");
+    std::fs::write(
+        &settings,
+        // Before the seed: its last lines are a table.
+        format!(
+            "api_timeout = \"500ms\"\nclaim_lease = \"10s\"\n{}",
+            bridge::config::SEED_TOML
+        ),
+    )?;
+    let binary = match &args.server_binary {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .ok_or("no directory")?
+            .join("bridge-server"),
+    };
+    let env: Vec<(String, String)> = [
+        ("ZENDESK_BASE_URL", fake_url.as_str()),
+        ("ZENDESK_BOT_AGENT_EMAIL", "bot@acme.test"),
+        ("ZENDESK_BOT_AGENT_API_TOKEN", "zd-token"),
+        ("ZENDESK_TARGET_PASSWORD", TARGET_PASSWORD),
+        ("ZENDESK_WEBHOOK_SIGNING_SECRET", SIGNING_SECRET),
+        ("SUNCO_APP_ID", "app_1"),
+        ("SUNCO_KEY_ID", "app_key"),
+        ("SUNCO_KEY_SECRET", "key-secret"),
+        ("SUNCO_WEBHOOK_SECRET", SUNCO_SECRET),
+        ("SUNCO_BASE_URL", fake_url.as_str()),
+        ("LINK_STORE_URL", store_url.as_str()),
+        ("BRIDGE_CONFIG", &settings.display().to_string()),
+        ("BIND", "127.0.0.1:0"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .chain([(
+        "RUST_LOG".to_owned(),
+        std::env::var("RELIABILITY_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+    )])
+    .collect();
+    let servers = Arc::new(Servers {
+        binary,
+        env,
+        dir: dir.path().to_path_buf(),
+        addresses: RwLock::new(vec![None; args.servers]),
+        children: Mutex::new((0..args.servers).map(|_| None).collect()),
+        starts: AtomicU64::new(0),
+    });
+    for index in 0..args.servers {
+        servers.start(index)?;
+    }
+    println!(
+        "{:?}: {} customers, {} replies each, {} servers on one PostgreSQL schema",
+        args.scenario, args.tickets, args.replies, args.servers
+    );
+
+    let driver = Arc::new(Driver {
+        servers: Arc::clone(&servers),
+        fakes: Arc::clone(&fakes),
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()?,
+        rng: Mutex::new(fastrand::Rng::with_seed(args.seed)),
+        deliveries: AtomicU64::new(0),
+        events: AtomicU64::new(0),
+        args,
+    });
+
+    // The crash loop: kill a random server, restart it, repeat, while traffic flows.
+    let kills = Arc::new(AtomicU64::new(0));
+    let crasher = (driver.args.scenario == Scenario::Crashes).then(|| {
+        let servers = Arc::clone(&servers);
+        let kills = Arc::clone(&kills);
+        let total = driver.args.kills;
+        let count = driver.args.servers;
+        let seed = driver.args.seed;
+        tokio::spawn(async move {
+            let mut rng = fastrand::Rng::with_seed(seed ^ 0x5eed);
+            for _ in 0..total {
+                tokio::time::sleep(Duration::from_millis(rng.u64(50..400))).await;
+                let index = rng.usize(0..count);
+                servers.kill(index);
+                kills.fetch_add(1, Ordering::Relaxed);
+                let servers = Arc::clone(&servers);
+                let restarted = tokio::task::spawn_blocking(move || servers.start(index)).await;
+                if !matches!(restarted, Ok(Ok(()))) {
+                    eprintln!("could not restart server {index}: {restarted:?}");
+                }
+            }
+        })
+    });
+
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(driver.args.parallel.max(1)));
+    let mut customers = tokio::task::JoinSet::new();
+    for t in 0..driver.args.tickets {
+        let driver = Arc::clone(&driver);
+        let semaphore = Arc::clone(&semaphore);
+        customers.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            driver.play(t).await
+        });
+    }
+    let mut timed_out_steps = 0;
+    while let Some(joined) = customers.join_next().await {
+        timed_out_steps += joined.unwrap_or(1);
+    }
+    if let Some(crasher) = crasher {
+        let _ = crasher.await;
+    }
+    let traffic = started.elapsed();
+    // Late repeats still in flight, retries due, batches a killed server left behind: wait
+    // (bounded) for the inbox to drain before counting.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let store = PostgresStore::connect(&store_url).await?;
+    let settle_by = Instant::now() + Duration::from_secs(120);
+    let mut inbox = store.inbox_stats().await?;
+    while inbox.unfinished() > 0 && Instant::now() < settle_by {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        inbox = store.inbox_stats().await?;
+    }
+    let report = check(&driver);
+    servers.stop_all();
+    let counters = &fakes.counters;
+    println!(
+        "events {} deliveries {} ({:.0} deliveries/s) in {:.1} s",
+        driver.events.load(Ordering::Relaxed),
+        driver.deliveries.load(Ordering::Relaxed),
+        driver.deliveries.load(Ordering::Relaxed) as f64 / traffic.as_secs_f64(),
+        traffic.as_secs_f64()
+    );
+    println!(
+        "upstream calls {}: injected 500 {}, 429 {}, hang {}, reset {}; kills {}",
+        counters.calls.load(Ordering::Relaxed),
+        counters.refused_500.load(Ordering::Relaxed),
+        counters.refused_429.load(Ordering::Relaxed),
+        counters.hung.load(Ordering::Relaxed),
+        counters.reset.load(Ordering::Relaxed),
+        kills.load(Ordering::Relaxed),
+    );
+    println!(
+        "agent comments: {} expected, {} delivered once, {} lost, {} duplicated",
+        report.comments, report.comments_once, report.comments_lost, report.comments_duplicated
+    );
+    println!(
+        "customer messages: {} expected, {} arrived once, {} lost, {} duplicated",
+        report.replies, report.replies_once, report.replies_lost, report.replies_duplicated
+    );
+    println!(
+        "inbox: {} done, {} failed, {} unfinished; steps past their deadline: {timed_out_steps}",
+        inbox.done,
+        inbox.failed,
+        inbox.unfinished()
+    );
+    let ok = report.comments_lost == 0
+        && report.comments_duplicated == 0
+        && report.replies_lost == 0
+        && report.replies_duplicated == 0;
+    println!(
+        "{}",
+        if ok {
+            "EXACTLY ONCE: PASS"
+        } else {
+            "EXACTLY ONCE: FAIL"
+        }
+    );
+    if !ok {
+        println!("server logs kept in {}", dir.keep().display());
+    } else {
+        let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&admin)
+            .await;
+    }
+    Ok(ok)
+}
+
+#[derive(Debug, Default)]
+struct Report {
+    comments: usize,
+    comments_once: usize,
+    comments_lost: usize,
+    comments_duplicated: usize,
+    replies: usize,
+    replies_once: usize,
+    replies_lost: usize,
+    replies_duplicated: usize,
+}
+
+/// Counts every agent comment in SunCo and every customer message in Zendesk.
+fn check(driver: &Driver) -> Report {
+    let world = driver.fakes.world();
+    let mut report = Report::default();
+    for t in 0..driver.args.tickets {
+        let mut sent: HashMap<String, usize> = HashMap::new();
+        for message in world
+            .messages
+            .get(&fakes::conversation(t))
+            .into_iter()
+            .flatten()
+        {
+            let key = format!(
+                "{}/{}",
+                message.metadata["zendesk_comment_id"], message.metadata["zendesk_part"]
+            );
+            *sent.entry(key).or_default() += 1;
+        }
+        let ticket = 10_000 + i64::from(t);
+        let comments: Vec<i64> = world
+            .tickets
+            .get(&ticket)
+            .map(|found| {
+                found
+                    .comments
+                    .iter()
+                    .filter(|c| c.author == fakes::AGENT && c.public)
+                    .map(|c| c.id)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for comment in comments {
+            report.comments += 1;
+            match sent
+                .get(&format!("\"{comment}\"/\"0\""))
+                .copied()
+                .unwrap_or(0)
+            {
+                0 => report.comments_lost += 1,
+                1 => report.comments_once += 1,
+                _ => report.comments_duplicated += 1,
+            }
+        }
+        for n in 1..=driver.args.replies + 1 {
+            report.replies += 1;
+            match reply_count(&world, &reply_text(t, n)) {
+                0 => report.replies_lost += 1,
+                1 => report.replies_once += 1,
+                _ => report.replies_duplicated += 1,
+            }
+        }
+    }
+    report
+}
