@@ -889,5 +889,8 @@ async fn a_thread_left_without_its_primary_user_gets_one() {
         .unwrap();
     assert_eq!(outcome.thread, thread);
     assert_eq!(outcome.thread_link, Link::Reused);
-    assert_eq!(store.thread_primary_user(&thread).await.unwrap(), Some(user));
+    assert_eq!(
+        store.thread_primary_user(&thread).await.unwrap(),
+        Some(user)
+    );
 }

@@ -17,6 +17,7 @@
 //! `cargo build --release -p examples --bins && target/release/reliability --help`.
 
 mod fakes;
+mod memory;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -46,10 +47,12 @@ enum Scenario {
     Faults,
     /// A server is killed with SIGKILL and restarted, `--kills` times.
     Crashes,
+    /// One server on SQLite: resident memory idle, then under `--concurrent` webhooks at once.
+    Memory,
 }
 
 /// Plays conversations through real bridge-server processes and checks exactly-once.
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(name = "reliability")]
 struct Args {
     /// What to do to the bridge while traffic flows.
@@ -82,6 +85,9 @@ struct Args {
     /// Seed of every random choice.
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// Webhooks in flight at once (scenario `memory`), in waves until `--tickets` are sent.
+    #[arg(long, default_value_t = 200)]
+    concurrent: usize,
     /// The bridge-server binary (default: beside this one).
     #[arg(long)]
     server_binary: Option<PathBuf>,
@@ -365,14 +371,12 @@ fn delivered(world: &fakes::World, t: u32, comment: i64) -> bool {
         .messages
         .get(&fakes::conversation(t))
         .is_some_and(|messages| {
-            messages
-                .iter()
-                .any(|m| {
-                    m.metadata["zendesk_comment_id"]
-                        .as_str()
-                        .and_then(|id| id.parse::<i64>().ok())
-                        == Some(comment)
-                })
+            messages.iter().any(|m| {
+                m.metadata["zendesk_comment_id"]
+                    .as_str()
+                    .and_then(|id| id.parse::<i64>().ok())
+                    == Some(comment)
+            })
         })
 }
 
@@ -381,7 +385,72 @@ fn reply_count(world: &fakes::World, text: &str) -> usize {
     world.customer_paragraphs.get(text).copied().unwrap_or(0)
 }
 
+/// Serves the fakes on a loopback port; answers their base URL.
+async fn serve(fakes: &Arc<Fakes>) -> Result<String, Failure> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let router = fakes::router(Arc::clone(fakes));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok(url)
+}
+
+/// The bridge-server binary: `--server-binary`, else the one beside this binary.
+fn server_binary(args: &Args) -> Result<PathBuf, Failure> {
+    Ok(match &args.server_binary {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .ok_or("no directory")?
+            .join("bridge-server"),
+    })
+}
+
+/// The servers' environment: the fakes, the store, short timeouts and leases (in a settings
+/// file written to `dir`).
+fn server_env(
+    fake_url: &str,
+    store_url: &str,
+    dir: &std::path::Path,
+) -> Result<Vec<(String, String)>, Failure> {
+    let settings = dir.join("bridge.toml");
+    std::fs::write(
+        &settings,
+        // Before the seed: its last lines are a table.
+        format!(
+            "api_timeout = \"500ms\"\nclaim_lease = \"10s\"\n{}",
+            bridge::config::SEED_TOML
+        ),
+    )?;
+    Ok([
+        ("ZENDESK_BASE_URL", fake_url),
+        ("ZENDESK_BOT_AGENT_EMAIL", "bot@acme.test"),
+        ("ZENDESK_BOT_AGENT_API_TOKEN", "zd-token"),
+        ("ZENDESK_TARGET_PASSWORD", TARGET_PASSWORD),
+        ("ZENDESK_WEBHOOK_SIGNING_SECRET", SIGNING_SECRET),
+        ("SUNCO_APP_ID", "app_1"),
+        ("SUNCO_KEY_ID", "app_key"),
+        ("SUNCO_KEY_SECRET", "key-secret"),
+        ("SUNCO_WEBHOOK_SECRET", SUNCO_SECRET),
+        ("SUNCO_BASE_URL", fake_url),
+        ("LINK_STORE_URL", store_url),
+        ("BRIDGE_CONFIG", &settings.display().to_string()),
+        ("BIND", "127.0.0.1:0"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .chain([(
+        "RUST_LOG".to_owned(),
+        std::env::var("RELIABILITY_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+    )])
+    .collect())
+}
+
 async fn run(args: Args) -> Result<bool, Failure> {
+    if args.scenario == Scenario::Memory {
+        return memory::run(args).await;
+    }
     let started = Instant::now();
     let pg_url = std::env::var("TEST_POSTGRES_URL")
         .map_err(|_| "set TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1/test)")?;
@@ -399,54 +468,11 @@ async fn run(args: Args) -> Result<bool, Failure> {
         0.0
     };
     let fakes = Fakes::new(fault_rate, Duration::from_millis(1500), args.seed);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let fake_url = format!("http://{}", listener.local_addr()?);
-    let router = fakes::router(Arc::clone(&fakes));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-
+    let fake_url = serve(&fakes).await?;
     let dir = tempfile::tempdir()?;
-    let settings = dir.path().join("bridge.toml");
-    std::fs::write(
-        &settings,
-        // Before the seed: its last lines are a table.
-        format!(
-            "api_timeout = \"500ms\"\nclaim_lease = \"10s\"\n{}",
-            bridge::config::SEED_TOML
-        ),
-    )?;
-    let binary = match &args.server_binary {
-        Some(path) => path.clone(),
-        None => std::env::current_exe()?
-            .parent()
-            .ok_or("no directory")?
-            .join("bridge-server"),
-    };
-    let env: Vec<(String, String)> = [
-        ("ZENDESK_BASE_URL", fake_url.as_str()),
-        ("ZENDESK_BOT_AGENT_EMAIL", "bot@acme.test"),
-        ("ZENDESK_BOT_AGENT_API_TOKEN", "zd-token"),
-        ("ZENDESK_TARGET_PASSWORD", TARGET_PASSWORD),
-        ("ZENDESK_WEBHOOK_SIGNING_SECRET", SIGNING_SECRET),
-        ("SUNCO_APP_ID", "app_1"),
-        ("SUNCO_KEY_ID", "app_key"),
-        ("SUNCO_KEY_SECRET", "key-secret"),
-        ("SUNCO_WEBHOOK_SECRET", SUNCO_SECRET),
-        ("SUNCO_BASE_URL", fake_url.as_str()),
-        ("LINK_STORE_URL", store_url.as_str()),
-        ("BRIDGE_CONFIG", &settings.display().to_string()),
-        ("BIND", "127.0.0.1:0"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .chain([(
-        "RUST_LOG".to_owned(),
-        std::env::var("RELIABILITY_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
-    )])
-    .collect();
+    let env = server_env(&fake_url, &store_url, dir.path())?;
     let servers = Arc::new(Servers {
-        binary,
+        binary: server_binary(&args)?,
         env,
         dir: dir.path().to_path_buf(),
         addresses: RwLock::new(vec![None; args.servers]),
