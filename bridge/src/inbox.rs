@@ -427,22 +427,35 @@ impl InboxWorker {
             }
             return Ok(());
         }
+        // Entries finished here (failed, or completed before an error) refuse the later
+        // retry with LeaseLost, which `record_failure` passes over: stopping at 0 is safe.
         let mut events = Vec::new();
+        let mut readable = Vec::new();
         for entry in entries {
-            let envelope = webhook::parse(entry.payload()).map_err(|error| {
-                stop(0, Error::UnreadableEntry(format!("SunCo event: {error}")))
-            })?;
-            events.extend(envelope.events);
+            match webhook::parse(entry.payload()) {
+                Ok(envelope) => {
+                    events.extend(envelope.events);
+                    readable.push(entry);
+                }
+                Err(error) => {
+                    // Kept as failed for someone to look at; its neighbours go on.
+                    tracing::error!(entry = entry.id(), error = %error, "recorded SunCo event unreadable");
+                    store
+                        .inbox_fail(entry, &format!("unreadable SunCo event: {error}"))
+                        .await
+                        .map_err(|error| stop(0, error.into()))?;
+                }
+            }
         }
         self.bridge
             .process_sunco_events(&events)
             .await
             .map_err(|error| stop(0, error))?;
-        for (index, entry) in entries.iter().enumerate() {
+        for entry in readable {
             store
                 .inbox_complete(entry)
                 .await
-                .map_err(|error| stop(index, error.into()))?;
+                .map_err(|error| stop(0, error.into()))?;
         }
         Ok(())
     }

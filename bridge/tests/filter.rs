@@ -230,8 +230,17 @@ fn nesting_is_limited() {
     assert!(Filter::parse(&hostile).is_err());
 }
 
+/// 2000 cases unless `PROPTEST_CASES` says otherwise (long runs).
+fn fuzz_config() -> ProptestConfig {
+    let mut config = ProptestConfig::default();
+    if std::env::var("PROPTEST_CASES").is_err() {
+        config.cases = 2000;
+    }
+    config
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(fuzz_config())]
 
     #[test]
     fn the_parser_never_panics_on_any_text(query in "\\PC{0,80}") {

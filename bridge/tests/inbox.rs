@@ -558,3 +558,34 @@ async fn the_running_worker_processes_accepted_work_and_stops_on_request() {
         .expect("the worker stops when asked")
         .unwrap();
 }
+
+/// An entry that cannot be read back (written by an incompatible version, say) is kept as
+/// failed; the customer's other messages in its batch still go out.
+#[tokio::test]
+async fn an_unreadable_entry_fails_alone() {
+    let fakes = Fakes::start().await;
+    let store: Arc<dyn LinkStore> = Arc::new(meya_links::MemoryStore::new());
+    linked(&store).await;
+    mount_update(
+        &fakes,
+        json!({"ticket": {"comment": {"body": "still here", "public": true, "author_id": 35436}}}),
+    )
+    .await;
+    store
+        .inbox_push(&meya_links::InboxMessage::new(
+            SUNSHINE_CONVERSATIONS,
+            format!("sunco:user:{SUNCO_USER}"),
+            b"{not json".to_vec(),
+        ))
+        .await
+        .unwrap();
+    let bridge = fakes.bridge(Arc::clone(&store), "auto_reopen_ticket = false");
+    accept_reply(&bridge, "ev-1", "msg-1", "still here").await;
+    let reports = bridge.inbox_worker().drain().await.unwrap();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(reports[0].entries, 2);
+    assert_eq!(reports[0].outcome, BatchOutcome::Done);
+    assert_eq!(puts(&fakes).await.len(), 1);
+    let stats = store.inbox_stats().await.unwrap();
+    assert_eq!((stats.failed, stats.done), (1, 1));
+}
