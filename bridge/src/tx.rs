@@ -15,6 +15,8 @@ use crate::{Bridge, Error, Result, WebhookRejection};
 
 /// The longest text one batched comment gets; more messages go in the next comment.
 const MAX_BATCH_CHARS: usize = 32 * 1024;
+/// How far apart SunCo's and Zendesk's clocks may be, in seconds.
+const CLOCK_SKEW_SECS: i64 = 60;
 /// What separates batched messages in one comment.
 const PARAGRAPH: &str = "\n\n";
 
@@ -39,6 +41,14 @@ pub(crate) fn sunco_user_of(event: &MessageEvent) -> Option<String> {
         .user_id
         .clone()
         .or_else(|| author.user.as_ref().map(|user| user.id.clone()))
+}
+
+/// An RFC 3339 time (SunCo's `received`, Zendesk's `created_at`), to the second: Zendesk
+/// keeps no finer, so a comment made in the message's own second still counts as after it.
+fn rfc3339(text: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(time::OffsetDateTime::unix_timestamp)
 }
 
 /// Messages in order, cut into runs whose merged text fits one comment.
@@ -449,7 +459,9 @@ impl Bridge {
         chunk: &[Pending<'_>],
         outcomes: &mut [Option<EventOutcome>],
     ) -> Result<usize> {
-        let Some((count, existing)) = self.posted_before(ticket_id, requester_id, chunk).await?
+        let Some((count, existing)) = self
+            .posted_before(ticket_id, requester_id, group, chunk)
+            .await?
         else {
             return Ok(0);
         };
@@ -485,13 +497,30 @@ impl Bridge {
         &self,
         ticket_id: i64,
         requester_id: i64,
+        group: &[Candidate<'_>],
         chunk: &[Pending<'_>],
     ) -> Result<Option<(usize, i64)>> {
         let comments = self.zendesk.tickets().comments(ticket_id).all().await?;
+        // A comment older than the first message cannot hold it: without this, a customer
+        // who repeats an earlier text could have the repeat taken for the original. The
+        // margin covers clock skew between SunCo and Zendesk.
+        let sent_at = group[chunk[0].index]
+            .event
+            .message
+            .received
+            .as_deref()
+            .and_then(rfc3339);
         let by_requester: Vec<_> = comments
             .iter()
             .rev()
             .filter(|existing| existing.author_id == Some(requester_id))
+            .filter(|existing| {
+                let created = existing.created_at.as_deref().and_then(rfc3339);
+                match (sent_at, created) {
+                    (Some(sent), Some(created)) => created >= sent - CLOCK_SKEW_SECS,
+                    _ => true,
+                }
+            })
             .collect();
         for count in (1..=chunk.len()).rev() {
             let expected = merged(&chunk[..count], requester_id);

@@ -698,3 +698,49 @@ async fn a_reply_posted_before_the_ticket_was_solved_is_not_posted_again() {
         0
     );
 }
+
+/// A retried message whose text the customer also sent long before is posted, not taken for
+/// the old comment: only comments made after the message arrived count as its delivery.
+#[tokio::test]
+async fn a_retried_repeat_of_an_old_text_is_still_posted() {
+    let fakes = Fakes::start().await;
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    linked(&store).await;
+    // An earlier attempt claimed the message and died before posting.
+    store
+        .delivery_claim(
+            SUNSHINE_CONVERSATIONS,
+            "msg-9",
+            std::time::Duration::from_millis(20),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/4021/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "comments": [{"id": 5001, "author_id": 35436, "public": true, "body": "ok",
+                          "created_at": "2026-11-20T09:00:00Z"}],
+            "meta": {"has_more": false}
+        })))
+        .mount(&fakes.zendesk)
+        .await;
+    mount_update(
+        &fakes,
+        json!({"ticket": {"comment": {"body": "ok", "public": true, "author_id": 35436}}}),
+    )
+    .await;
+    let mut event = user_message("ev-9", "msg-9", json!({"type": "text", "text": "ok"}));
+    event["payload"]["message"]["received"] = json!("2026-11-27T10:00:00.000Z");
+    let body = envelope(json!([event]));
+    let outcomes = fakes
+        .bridge(Arc::clone(&store), "auto_reopen_ticket = false")
+        .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
+        .await
+        .unwrap();
+    assert!(
+        matches!(&outcomes[0], EventOutcome::Commented { .. }),
+        "{outcomes:?}"
+    );
+    assert_eq!(Fakes::count(&fakes.zendesk, "PUT", "/").await, 1);
+}
