@@ -252,18 +252,15 @@ impl Bridge {
                 // Another worker has it now; if that worker fails, SunCo's retry (or the
                 // inbox's) must find the message again, so this answers "busy", not "done".
                 Ok(ClaimOutcome::InProgress { .. }) => {
-                    self.release_all(&claims).await;
-                    return Err(Error::Busy(format!("message {message_id}")));
+                    let busy = Error::Busy(format!("message {message_id}"));
+                    return Err(self.fail_claims(&claims, busy).await);
                 }
                 Ok(_) => {
                     outcomes[index] = Some(EventOutcome::AlreadyDelivered {
                         event_id: candidate.event_id.to_owned(),
                     });
                 }
-                Err(error) => {
-                    self.release_all(&claims).await;
-                    return Err(error.into());
-                }
+                Err(error) => return Err(self.fail_claims(&claims, error.into()).await),
             }
         }
         if !claims.is_empty() {
@@ -272,36 +269,26 @@ impl Bridge {
             // two replies to an unlinked conversation open one ticket, not two.
             let lock = match self.lock(&format!("customer:{sunco_user_id}")).await {
                 Ok(lock) => lock,
-                Err(error) => {
-                    self.release_all(&claims).await;
-                    return Err(error);
-                }
+                Err(error) => return Err(self.fail_claims(&claims, error).await),
             };
             let result = self
                 .comments_for(thread, requester_id, group, &claims, &mut outcomes)
                 .await;
             self.unlock(&lock).await;
             if let Err(error) = result {
-                // Claims completed before the failure refuse to be settled, which is fine.
-                for (_, claim) in &claims {
-                    self.settle_failed_claim(claim, &error).await;
-                }
-                return Err(error);
+                return Err(self.fail_claims(&claims, error).await);
             }
         }
         Ok(outcomes.into_iter().flatten().collect())
     }
 
-    /// Gives back the claims of a failed attempt so the next one is granted at once. Claims
-    /// completed already refuse, which is fine.
-    async fn release_all(&self, claims: &[(usize, DeliveryClaim)]) {
+    /// Settles the claims of a failed attempt (see `settle_failed_claim`) and answers the
+    /// error. Claims completed before the failure refuse to be settled, which is fine.
+    async fn fail_claims(&self, claims: &[(usize, DeliveryClaim)], error: Error) -> Error {
         for (_, claim) in claims {
-            if let Err(error) = self.store.delivery_release(claim).await
-                && !matches!(error, meya_links::Error::ClaimLost { .. })
-            {
-                tracing::warn!(error = %error, "could not release a delivery claim");
-            }
+            self.settle_failed_claim(claim, &error).await;
         }
+        error
     }
 
     /// Turns the claimed messages into comments on the thread's ticket (or a new ticket),
@@ -373,12 +360,15 @@ impl Bridge {
                 }
                 // An earlier attempt may have posted these on the ticket unlinked since.
                 let mut chunk = chunk;
-                let previous = self
-                    .store
-                    .thread_get(thread, PREVIOUS_TICKET_KEY)
-                    .await?
-                    .and_then(|id| id.parse::<i64>().ok());
-                if retrying && let Some(previous) = previous {
+                let previous = if retrying {
+                    self.store
+                        .thread_get(thread, PREVIOUS_TICKET_KEY)
+                        .await?
+                        .and_then(|id| id.parse::<i64>().ok())
+                } else {
+                    None
+                };
+                if let Some(previous) = previous {
                     let found = self
                         .already_posted(previous, requester_id, group, chunk, outcomes)
                         .await?;
