@@ -3,11 +3,13 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode,
     SqliteSynchronous as DriverSynchronous,
 };
 use uuid::Uuid;
@@ -22,7 +24,10 @@ use crate::{
     LinkStore, PRIMARY_USER_ID, Result, ThreadId, UserId, limits,
 };
 
+mod connections;
 mod inbox;
+
+use connections::{Connections, Held};
 
 /// How hard SQLite works to keep each commit on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,8 +102,7 @@ impl SqliteOptions {
 /// ```
 #[derive(Clone)]
 pub struct SqliteStore {
-    writer: SqlitePool,
-    reader: SqlitePool,
+    connections: Arc<Connections>,
     path: PathBuf,
 }
 
@@ -197,22 +201,15 @@ impl SqliteStore {
             .synchronous(synchronous)
             .busy_timeout(options.busy_timeout)
             .foreign_keys(true);
-        // A local file needs no liveness ping before each use; skipping it halves the
-        // round trips of a lookup.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .test_before_acquire(false)
-            .connect_with(connect.clone().create_if_missing(true))
-            .await?;
-        migrate(&writer).await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(options.readers.max(1))
-            .test_before_acquire(false)
-            .connect_with(connect.read_only(true))
-            .await?;
+        let connections = Connections::open(
+            connect.clone().create_if_missing(true),
+            connect.read_only(true),
+            options.readers,
+        )
+        .await?;
+        migrate(&mut *connections.writer().await?).await?;
         Ok(Self {
-            writer,
-            reader,
+            connections: Arc::new(connections),
             path,
         })
     }
@@ -224,8 +221,17 @@ impl SqliteStore {
 
     /// Closes every connection, waiting for running calls to finish. Later calls fail.
     pub async fn close(&self) {
-        self.reader.close().await;
-        self.writer.close().await;
+        self.connections.close().await;
+    }
+
+    /// The write connection, once the call before has finished with it.
+    pub(crate) async fn writer(&self) -> Result<Held<'_>> {
+        self.connections.writer().await
+    }
+
+    /// A read connection.
+    pub(crate) async fn reader(&self) -> Result<Held<'_>> {
+        self.connections.reader().await
     }
 
     async fn lookup(
@@ -237,7 +243,7 @@ impl SqliteStore {
         let id: Option<String> = sqlx::query_scalar(sql.lookup)
             .bind(integration)
             .bind(outside_id)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *self.reader().await?)
             .await?;
         id.as_deref().map(parse_uuid).transpose()
     }
@@ -251,7 +257,7 @@ impl SqliteStore {
         Ok(sqlx::query_scalar(sql.reverse_lookup)
             .bind(id.hyphenated().to_string())
             .bind(integration)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *self.reader().await?)
             .await?)
     }
 
@@ -263,7 +269,8 @@ impl SqliteStore {
         id: &Uuid,
     ) -> Result<()> {
         let id_text = id.hyphenated().to_string();
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut writer = self.writer().await?;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(sql.delete_previous)
             .bind(&id_text)
             .bind(integration)
@@ -299,7 +306,7 @@ impl SqliteStore {
             .bind(&claim.source)
             .bind(&claim.source_message_id)
             .bind(claim.token.hyphenated().to_string())
-            .execute(&self.writer)
+            .execute(&mut *self.writer().await?)
             .await?;
         if done.rows_affected() == 0 {
             return Err(claim.lost());
@@ -310,13 +317,13 @@ impl SqliteStore {
 
 /// Applies pending migrations. Two processes opening a new file at once may race to create
 /// the schema; the loser sees the winner's tables on a second try.
-async fn migrate(pool: &SqlitePool) -> Result<()> {
-    match MIGRATOR.run(pool).await {
+async fn migrate(connection: &mut SqliteConnection) -> Result<()> {
+    match MIGRATOR.run_direct(&mut *connection).await {
         Ok(()) => Ok(()),
         Err(first) => {
             tracing::debug!(error = %first, "SQLite migration failed once, retrying");
             tokio::time::sleep(Duration::from_millis(100)).await;
-            Ok(MIGRATOR.run(pool).await?)
+            Ok(MIGRATOR.run_direct(connection).await?)
         }
     }
 }
@@ -370,7 +377,7 @@ impl LinkStore for SqliteStore {
             .bind(integration)
             .bind(integration_user_id)
             .bind(to_millis(SystemTime::now()))
-            .execute(&self.writer)
+            .execute(&mut *self.writer().await?)
             .await?;
         }
         Err(Error::Backend(
@@ -421,7 +428,7 @@ impl LinkStore for SqliteStore {
         sqlx::query("INSERT INTO threads (id, created_at_ms) VALUES (?1, ?2)")
             .bind(thread.to_string())
             .bind(to_millis(SystemTime::now()))
-            .execute(&self.writer)
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(thread)
     }
@@ -454,7 +461,7 @@ impl LinkStore for SqliteStore {
         )
         .bind(integration)
         .bind(integration_thread_id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.writer().await?)
         .await?;
         thread
             .as_deref()
@@ -477,7 +484,7 @@ impl LinkStore for SqliteStore {
         .bind(thread_id.to_string())
         .bind(key)
         .bind(value)
-        .execute(&self.writer)
+        .execute(&mut *self.writer().await?)
         .await
         .map_err(|error| foreign_key_or(error, || Error::UnknownThread(*thread_id)))?;
         Ok(())
@@ -493,7 +500,7 @@ impl LinkStore for SqliteStore {
             sqlx::query_scalar("SELECT value FROM thread_data WHERE thread_id = ?1 AND key = ?2")
                 .bind(thread_id.to_string())
                 .bind(key)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader().await?)
                 .await?,
         )
     }
@@ -502,7 +509,7 @@ impl LinkStore for SqliteStore {
         let done = sqlx::query("UPDATE threads SET primary_user_id = ?1 WHERE id = ?2")
             .bind(user_id.to_string())
             .bind(thread_id.to_string())
-            .execute(&self.writer)
+            .execute(&mut *self.writer().await?)
             .await
             .map_err(|error| foreign_key_or(error, || Error::UnknownUser(*user_id)))?;
         if done.rows_affected() == 0 {
@@ -515,7 +522,7 @@ impl LinkStore for SqliteStore {
         let user: Option<Option<String>> =
             sqlx::query_scalar("SELECT primary_user_id FROM threads WHERE id = ?1")
                 .bind(thread_id.to_string())
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader().await?)
                 .await?;
         user.flatten()
             .as_deref()
@@ -534,24 +541,34 @@ impl LinkStore for SqliteStore {
         let now = to_millis(SystemTime::now());
         let lease_until_ms = now.saturating_add(lease_millis(lease));
         let token = Uuid::new_v4();
-        // One write transaction: the claim and, when it is refused, the reason, agree.
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let attempts: Option<i64> = sqlx::query_scalar(CLAIM)
-            .bind(source)
-            .bind(source_message_id)
-            .bind(token.hyphenated().to_string())
-            .bind(lease_until_ms)
-            .bind(now)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let outcome = match attempts {
-            Some(attempts) => ClaimOutcome::Claimed(DeliveryClaim {
+        let token_text = token.hyphenated().to_string();
+        let claim = || {
+            sqlx::query_scalar::<_, i64>(CLAIM)
+                .bind(source)
+                .bind(source_message_id)
+                .bind(&token_text)
+                .bind(lease_until_ms)
+                .bind(now)
+        };
+        let claimed = |attempts: i64| {
+            ClaimOutcome::Claimed(DeliveryClaim {
                 source: source.to_owned(),
                 source_message_id: source_message_id.to_owned(),
                 token,
                 attempt: u32::try_from(attempts).unwrap_or(u32::MAX),
                 lease_until: from_millis(lease_until_ms),
-            }),
+            })
+        };
+        let mut writer = self.writer().await?;
+        // The claim is one statement, atomic on its own: most claims win and are done in one
+        // round trip. A refusal is tried again in a transaction, so that the reason read
+        // agrees with the refused claim.
+        if let Some(attempts) = claim().fetch_optional(&mut *writer).await? {
+            return Ok(claimed(attempts));
+        }
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let outcome = match claim().fetch_optional(&mut *tx).await? {
+            Some(attempts) => claimed(attempts),
             None => sqlx::query_as::<_, DeliveryRow>(SELECT_DELIVERY)
                 .bind(source)
                 .bind(source_message_id)
@@ -602,7 +619,7 @@ impl LinkStore for SqliteStore {
         let row: Option<DeliveryRow> = sqlx::query_as(SELECT_DELIVERY)
             .bind(source)
             .bind(source_message_id)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *self.reader().await?)
             .await?;
         row.map(|row| row.into_delivery(source, source_message_id))
             .transpose()

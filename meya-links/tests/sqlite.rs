@@ -192,3 +192,80 @@ async fn debug_shows_the_path_only() {
     assert!(debug.starts_with("SqliteStore"), "{debug}");
     assert!(debug.contains("links.db"), "{debug}");
 }
+
+#[tokio::test]
+async fn calls_after_close_fail_and_a_clone_sees_the_close() {
+    let site = SqliteSite::new();
+    let store = SqliteStore::open(site.path()).await.unwrap();
+    let handle = store.clone();
+    store.user_identify(ZENDESK_SUPPORT, "101").await.unwrap();
+    store.close().await;
+    let write = handle.user_identify(ZENDESK_SUPPORT, "102").await;
+    assert!(matches!(write, Err(Error::Backend(_))), "{write:?}");
+    let read = handle.user_try_lookup(ZENDESK_SUPPORT, "101").await;
+    assert!(matches!(read, Err(Error::Backend(_))), "{read:?}");
+}
+
+/// Calls abandoned at every point (a request's task dropped by its server, a timeout) must
+/// leave the connections usable and the links whole: sqlx rolls an abandoned transaction
+/// back before the connection's next statement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_abandoned_midway_leave_the_store_usable() {
+    let site = SqliteSite::new();
+    let store = SqliteStore::open(site.path()).await.unwrap();
+    let thread = store.thread_create().await.unwrap();
+    let mut finished = 0;
+    for n in 0..300u64 {
+        let cut = Duration::from_micros(n * 7 % 400);
+        let ticket = format!("t-{n}");
+        let link = store.thread_link(ZENDESK_SUPPORT, &ticket, &thread);
+        if tokio::time::timeout(cut, link).await.is_ok() {
+            finished += 1;
+        }
+        let claim = store.delivery_claim(ZENDESK_SUPPORT, &ticket, Duration::from_secs(30));
+        let _ = tokio::time::timeout(cut, claim).await;
+    }
+    // Some calls were cut short and some finished: both paths ran.
+    assert!(finished > 0 && finished < 300, "{finished} of 300 finished");
+
+    // Rule 2 holds whatever was cut: the thread keeps at most one ticket.
+    let linked = store
+        .thread_try_reverse_lookup(&thread, ZENDESK_SUPPORT)
+        .await
+        .unwrap();
+    if let Some(ticket) = &linked {
+        assert_eq!(
+            store
+                .thread_try_lookup(ZENDESK_SUPPORT, ticket)
+                .await
+                .unwrap(),
+            Some(thread)
+        );
+    }
+    // And every kind of call still works, transactions included.
+    store
+        .thread_link(ZENDESK_SUPPORT, "final", &thread)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .thread_try_reverse_lookup(&thread, ZENDESK_SUPPORT)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("final")
+    );
+    let outcome = store
+        .delivery_claim(ZENDESK_SUPPORT, "after", Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, ClaimOutcome::Claimed(_)), "{outcome:?}");
+    let again = store
+        .delivery_claim(ZENDESK_SUPPORT, "after", Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(
+        matches!(again, ClaimOutcome::InProgress { .. }),
+        "{again:?}"
+    );
+}

@@ -565,10 +565,21 @@ pub(crate) async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> 
 }
 
 pub(crate) fn decode_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| Error::Decode {
-        path: error.path().to_string(),
-        source: error.into_inner(),
+    from_json(bytes).map_err(|(path, source)| Error::Decode { path, source })
+}
+
+/// Reads JSON into `T`, or names the field that failed. Tracking the path costs about as
+/// much as the parse itself, so only a failure pays for it: the input is walked again.
+pub(crate) fn from_json<T: DeserializeOwned>(
+    bytes: &[u8],
+) -> std::result::Result<T, (String, serde_json::Error)> {
+    T::deserialize(&mut serde_json::Deserializer::from_slice(bytes)).map_err(|error| {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+            Err(tracked) => (tracked.path().to_string(), tracked.into_inner()),
+            // Both walks read the same bytes, so this cannot happen; keep the first error.
+            Ok(_) => (".".to_owned(), error),
+        }
     })
 }
 

@@ -196,11 +196,8 @@ impl<'de> Deserialize<'de> for Event {
 /// # Errors
 /// [`WebhookError::MalformedPayload`] naming the failing field.
 pub fn parse(raw_body: &[u8]) -> Result<Envelope, WebhookError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(raw_body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        WebhookError::MalformedPayload {
-            path: error.path().to_string(),
-            reason: error.into_inner().to_string(),
-        }
+    crate::client::from_json(raw_body).map_err(|(path, error)| WebhookError::MalformedPayload {
+        path,
+        reason: error.to_string(),
     })
 }

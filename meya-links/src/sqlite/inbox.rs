@@ -2,6 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use sqlx::Connection;
 use uuid::Uuid;
 
 use super::SqliteStore;
@@ -50,7 +51,7 @@ impl SqliteStore {
             .bind(message.dedup_key.as_deref())
             .bind(message.payload.as_slice())
             .bind(to_millis(SystemTime::now()))
-            .fetch_optional(&self.writer)
+            .fetch_optional(&mut *self.writer().await?)
             .await?;
         Ok(id.map_or(InboxPush::Duplicate, |id| InboxPush::Recorded { id }))
     }
@@ -64,7 +65,8 @@ impl SqliteStore {
         let lease_until_ms = now.saturating_add(lease_millis(lease));
         let token = Uuid::new_v4();
         let token_text = token.hyphenated().to_string();
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut writer = self.writer().await?;
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         let head: Option<(i64, String)> = sqlx::query_as(NEXT_HEAD)
             .bind(now)
             .fetch_optional(&mut *tx)
@@ -120,7 +122,7 @@ impl SqliteStore {
             .bind(new_state != state::DONE)
             .bind(entry.id)
             .bind(entry.token.hyphenated().to_string())
-            .execute(&self.writer)
+            .execute(&mut *self.writer().await?)
             .await?;
         if done.rows_affected() == 0 {
             return Err(entry.lost());
@@ -142,7 +144,7 @@ impl SqliteStore {
     pub(super) async fn inbox_counts(&self) -> Result<InboxStats> {
         let rows: Vec<(String, i64)> =
             sqlx::query_as("SELECT state, COUNT(*) FROM inbox GROUP BY state")
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.reader().await?)
                 .await?;
         Ok(stats_from(rows))
     }
@@ -150,7 +152,7 @@ impl SqliteStore {
     pub(super) async fn purge_inbox(&self, done_before: SystemTime) -> Result<u64> {
         let purged = sqlx::query("DELETE FROM inbox WHERE state = 'done' AND finished_at_ms < ?1")
             .bind(to_millis(done_before))
-            .execute(&self.writer)
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(purged.rows_affected())
     }
