@@ -61,6 +61,16 @@ impl Bridge {
         if let Some(id) = cached.filter(|id| !id.is_empty()) {
             return Ok((id, false));
         }
+        self.find_conversation(thread, sunco_user_id).await
+    }
+
+    /// The user's existing personal conversation at SunCo, else a new one, cached in the
+    /// thread's data (for a thread just made, whose cache is known to be empty).
+    pub(crate) async fn find_conversation(
+        &self,
+        thread: &ThreadId,
+        sunco_user_id: &str,
+    ) -> Result<(String, bool)> {
         let page = self
             .sunco
             .conversations()

@@ -181,7 +181,10 @@ impl Bridge {
         store.thread_set(&thread, MODE_KEY, "agent").await?;
 
         // 6. Redo rx: the ticket's public agent comments, to the user's conversation.
-        let (conversation_id, created) = self.conversation_for(&thread, sunco_user_id).await?;
+        let (conversation_id, created) = match thread_link {
+            Link::Created => self.find_conversation(&thread, sunco_user_id).await?,
+            Link::Reused => self.conversation_for(&thread, sunco_user_id).await?,
+        };
         let rx = self
             .deliver_comments(&thread, ticket_id, requester_id, &conversation_id)
             .await?;
