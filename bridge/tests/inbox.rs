@@ -145,14 +145,7 @@ async fn a_zendesk_500_is_retried_by_the_worker_without_duplicates(store: Arc<dy
         json!({"ticket": {"comment": {"body": "hello?", "public": true, "author_id": 35436}}}),
     )
     .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/tickets/4021/comments"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"comments": [], "meta": {"has_more": false}})),
-        )
-        .mount(&fakes.zendesk)
-        .await;
+    mount_no_comments(&fakes).await;
     let bridge = fakes.bridge(Arc::clone(&store), "auto_reopen_ticket = false");
     accept_reply(&bridge, "ev-1", "msg-1", "hello?").await;
     let worker = bridge.inbox_worker().options(fast());
@@ -492,6 +485,55 @@ async fn a_permanent_refusal_fails_the_entry_and_the_queue_moves_on() {
     assert_eq!(second[0].outcome, BatchOutcome::Done);
     let stats = store.inbox_stats().await.unwrap();
     assert_eq!((stats.failed, stats.done), (1, 1));
+}
+
+/// An operator lists the failed entry, fixes the cause and requeues it: the worker delivers
+/// it once, as if it had never failed.
+#[tokio::test]
+async fn a_failed_entry_requeued_after_the_fix_is_delivered_once() {
+    let fakes = Fakes::start().await;
+    let store: Arc<dyn LinkStore> = Arc::new(meya_links::MemoryStore::new());
+    linked(&store).await;
+    Mock::given(method("PUT"))
+        .and(path("/api/v2/tickets/4021"))
+        .respond_with(ResponseTemplate::new(422).set_body_json(
+            json!({"error": "RecordInvalid", "description": "Record validation errors"}),
+        ))
+        .up_to_n_times(1)
+        .mount(&fakes.zendesk)
+        .await;
+    let bridge = fakes.bridge(Arc::clone(&store), "auto_reopen_ticket = false");
+    accept_reply(&bridge, "ev-1", "msg-1", "Where is my parcel?").await;
+    let worker = bridge.inbox_worker().options(fast());
+    let first = worker.drain().await.unwrap();
+    assert!(
+        matches!(&first[0].outcome, BatchOutcome::Failed { .. }),
+        "{first:?}"
+    );
+
+    let failed = store.inbox_failed(0, 10).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0].reason.contains("422"), "{failed:?}");
+    // The fix: Zendesk accepts the comment now. The second attempt looks on the ticket
+    // first, as after any failed attempt, and finds nothing of it.
+    mount_no_comments(&fakes).await;
+    mount_update(
+        &fakes,
+        json!({"ticket": {"comment": {"body": "Where is my parcel?", "public": true, "author_id": 35436}}}),
+    )
+    .await;
+    assert!(store.inbox_requeue(failed[0].id).await.unwrap());
+    let second = worker.drain().await.unwrap();
+    assert_eq!(second[0].outcome, BatchOutcome::Done);
+    assert_eq!(delivered_to(&store, "msg-1").await.as_deref(), Some("9001"));
+    assert_eq!(
+        puts(&fakes).await.len(),
+        2,
+        "the refused PUT and the delivered one"
+    );
+    let stats = store.inbox_stats().await.unwrap();
+    assert_eq!((stats.failed, stats.done), (0, 1));
+    assert!(worker.drain().await.unwrap().is_empty());
 }
 
 /// Recorded by one process, processed by the next: a restart loses nothing.

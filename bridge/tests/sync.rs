@@ -353,14 +353,7 @@ async fn a_zendesk_failure_answers_500_and_the_retry_comments_once() {
         .unwrap_err();
     assert_eq!(rejection.status(), 500);
     // The retry first checks the ticket for the comment: it is not there.
-    Mock::given(method("GET"))
-        .and(path("/api/v2/tickets/4021/comments"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"comments": [], "meta": {"has_more": false}})),
-        )
-        .mount(&fakes.zendesk)
-        .await;
+    mount_no_comments(&fakes).await;
     let outcomes = bridge
         .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
         .await

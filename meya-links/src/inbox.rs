@@ -159,6 +159,45 @@ impl InboxEntry {
     }
 }
 
+/// An entry given up on, as [`inbox_failed`](crate::LinkStore::inbox_failed) lists it: the
+/// webhook as recorded and why it failed, for someone to look at and perhaps
+/// [`requeue`](crate::LinkStore::inbox_requeue).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FailedInboxEntry {
+    /// The entry's id.
+    pub id: i64,
+    /// Where the webhook came from.
+    pub source: String,
+    /// The entry's ordering key.
+    pub ordering_key: String,
+    /// The entry's dedup key, if it has one.
+    pub dedup_key: Option<String>,
+    /// The recorded body.
+    pub payload: Vec<u8>,
+    /// How many times it was taken before it was given up on.
+    pub attempts: u32,
+    /// The reason given to [`inbox_fail`](crate::LinkStore::inbox_fail).
+    pub reason: String,
+    /// When it was given up on.
+    pub failed_at: SystemTime,
+}
+
+impl std::fmt::Debug for FailedInboxEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FailedInboxEntry")
+            .field("id", &self.id)
+            .field("source", &self.source)
+            .field("ordering_key", &self.ordering_key)
+            .field("dedup_key", &self.dedup_key)
+            .field("payload_bytes", &self.payload.len())
+            .field("attempts", &self.attempts)
+            .field("reason", &self.reason)
+            .field("failed_at", &self.failed_at)
+            .finish()
+    }
+}
+
 /// How many entries the inbox holds, by state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -203,6 +242,36 @@ pub(crate) struct InboxRow {
     pub(crate) payload: Vec<u8>,
     pub(crate) attempts: i64,
     pub(crate) last_error: Option<String>,
+}
+
+/// A failed `inbox` row as the SQL backends list it.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[derive(sqlx::FromRow)]
+pub(crate) struct FailedRow {
+    pub(crate) id: i64,
+    pub(crate) source: String,
+    pub(crate) ordering_key: String,
+    pub(crate) dedup_key: Option<String>,
+    pub(crate) payload: Vec<u8>,
+    pub(crate) attempts: i64,
+    pub(crate) last_error: Option<String>,
+    pub(crate) finished_at_ms: Option<i64>,
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl From<FailedRow> for FailedInboxEntry {
+    fn from(row: FailedRow) -> Self {
+        Self {
+            id: row.id,
+            source: row.source,
+            ordering_key: row.ordering_key,
+            dedup_key: row.dedup_key,
+            payload: row.payload,
+            attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
+            reason: row.last_error.unwrap_or_default(),
+            failed_at: crate::delivery::from_millis(row.finished_at_ms.unwrap_or(0)),
+        }
+    }
 }
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

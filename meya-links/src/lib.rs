@@ -66,7 +66,7 @@ pub mod testing;
 pub use delivery::{ClaimOutcome, Delivery, DeliveryClaim, DeliveryState};
 pub use error::{Error, Result};
 pub use ids::{ThreadId, UserId};
-pub use inbox::{InboxEntry, InboxMessage, InboxPush, InboxStats};
+pub use inbox::{FailedInboxEntry, InboxEntry, InboxMessage, InboxPush, InboxStats};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;

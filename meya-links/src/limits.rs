@@ -111,6 +111,17 @@ pub(crate) fn batch(max: usize) -> Result<()> {
     Ok(())
 }
 
+/// How many failed entries one call lists: as many as a batch.
+pub(crate) fn list_limit(limit: usize) -> Result<()> {
+    if limit == 0 || limit > MAX_INBOX_BATCH {
+        return Err(Error::InvalidInput {
+            field: "limit",
+            reason: "must be between 1 and MAX_INBOX_BATCH",
+        });
+    }
+    Ok(())
+}
+
 /// A retry delay: at most a day.
 pub(crate) fn retry_delay(delay: Duration) -> Result<()> {
     if delay > crate::inbox::MAX_RETRY_DELAY {

@@ -11,8 +11,9 @@ use uuid::Uuid;
 
 use crate::delivery::lease_millis;
 use crate::{
-    ClaimOutcome, Delivery, DeliveryClaim, DeliveryState, Error, InboxEntry, InboxMessage,
-    InboxPush, InboxStats, LinkStore, PRIMARY_USER_ID, Result, ThreadId, UserId, limits,
+    ClaimOutcome, Delivery, DeliveryClaim, DeliveryState, Error, FailedInboxEntry, InboxEntry,
+    InboxMessage, InboxPush, InboxStats, LinkStore, PRIMARY_USER_ID, Result, ThreadId, UserId,
+    limits,
 };
 
 mod inbox;
@@ -454,11 +455,20 @@ impl LinkStore for MemoryStore {
 
     async fn inbox_fail(&self, entry: &InboxEntry, reason: &str) -> Result<()> {
         limits::value("reason", reason)?;
-        self.write().inbox.fail(entry)
+        self.write().inbox.fail(entry, reason)
     }
 
     async fn inbox_stats(&self) -> Result<InboxStats> {
         Ok(self.read().inbox.stats())
+    }
+
+    async fn inbox_failed(&self, after_id: i64, limit: usize) -> Result<Vec<FailedInboxEntry>> {
+        limits::list_limit(limit)?;
+        Ok(self.read().inbox.list_failed(after_id, limit))
+    }
+
+    async fn inbox_requeue(&self, entry_id: i64) -> Result<bool> {
+        Ok(self.write().inbox.requeue(entry_id))
     }
 
     async fn inbox_purge(&self, done_before: SystemTime) -> Result<u64> {

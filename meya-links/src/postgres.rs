@@ -14,8 +14,8 @@ use crate::delivery::{
 use crate::inbox::state as inbox_state;
 use crate::sql::{LinkKind, foreign_key_or};
 use crate::{
-    ClaimOutcome, Delivery, DeliveryClaim, Error, InboxEntry, InboxMessage, InboxPush, InboxStats,
-    LinkStore, PRIMARY_USER_ID, Result, ThreadId, UserId, limits,
+    ClaimOutcome, Delivery, DeliveryClaim, Error, FailedInboxEntry, InboxEntry, InboxMessage,
+    InboxPush, InboxStats, LinkStore, PRIMARY_USER_ID, Result, ThreadId, UserId, limits,
 };
 
 /// A link store in PostgreSQL, safe to share between any number of processes.
@@ -594,6 +594,15 @@ impl LinkStore for PostgresStore {
 
     async fn inbox_stats(&self) -> Result<InboxStats> {
         self.inbox_counts().await
+    }
+
+    async fn inbox_failed(&self, after_id: i64, limit: usize) -> Result<Vec<FailedInboxEntry>> {
+        limits::list_limit(limit)?;
+        self.list_failed(after_id, limit).await
+    }
+
+    async fn inbox_requeue(&self, entry_id: i64) -> Result<bool> {
+        self.requeue(entry_id).await
     }
 
     async fn inbox_purge(&self, done_before: SystemTime) -> Result<u64> {

@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use crate::{
-    ClaimOutcome, Delivery, DeliveryClaim, InboxEntry, InboxMessage, InboxPush, InboxStats, Result,
-    ThreadId, UserId,
+    ClaimOutcome, Delivery, DeliveryClaim, FailedInboxEntry, InboxEntry, InboxMessage, InboxPush,
+    InboxStats, Result, ThreadId, UserId,
 };
 
 /// The thread data key that holds the thread's primary user.
@@ -232,6 +232,23 @@ pub trait LinkStore: fmt::Debug + Send + Sync + 'static {
 
     /// How many entries the inbox holds, by state.
     async fn inbox_stats(&self) -> Result<InboxStats>;
+
+    /// Failed entries (given up on with [`inbox_fail`](Self::inbox_fail)), oldest first: at
+    /// most `limit` with ids above `after_id` (0 for the first page; then the last id seen).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for a `limit` outside
+    /// `1..=`[`MAX_INBOX_BATCH`](crate::limits::MAX_INBOX_BATCH).
+    async fn inbox_failed(&self, after_id: i64, limit: usize) -> Result<Vec<FailedInboxEntry>>;
+
+    /// Gives a failed entry another run once its cause is fixed: it is pending again, ready
+    /// now, with its attempts counted afresh (its reason is its
+    /// [`last_error`](crate::InboxEntry::last_error)). Answers `false`, changing nothing, when
+    /// no failed entry has this id.
+    ///
+    /// Entries of its ordering key recorded after it may have been processed meanwhile; it
+    /// runs after them, not before.
+    async fn inbox_requeue(&self, entry_id: i64) -> Result<bool>;
 
     /// Deletes processed entries finished before `done_before`; answers how many. Failed and
     /// unfinished entries are kept.

@@ -225,6 +225,8 @@ macro_rules! link_store_conformance {
             inbox_retry_waits_and_fail_moves_on,
             inbox_expired_lease_is_taken_over,
             inbox_take_race_hands_out_each_entry_once,
+            inbox_failed_entries_are_listed_and_requeued,
+            inbox_requeue_race_has_one_winner,
             inbox_invalid_input_is_refused,
         );
     };

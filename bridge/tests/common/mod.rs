@@ -249,6 +249,18 @@ pub async fn mount_ticket_status(fakes: &Fakes, status: &str) {
         .await;
 }
 
+/// Ticket 4021 has no comments: what a retry finds when its earlier attempt posted nothing.
+pub async fn mount_no_comments(fakes: &Fakes) {
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/4021/comments"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"comments": [], "meta": {"has_more": false}})),
+        )
+        .mount(&fakes.zendesk)
+        .await;
+}
+
 pub async fn mount_update(fakes: &Fakes, expected: Value) {
     Mock::given(method("PUT"))
         .and(path("/api/v2/tickets/4021"))

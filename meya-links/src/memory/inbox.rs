@@ -6,15 +6,17 @@ use std::time::{Duration, SystemTime};
 use uuid::Uuid;
 
 use crate::delivery::lease_millis;
-use crate::{InboxEntry, InboxMessage, InboxPush, InboxStats, Result};
+use crate::{FailedInboxEntry, InboxEntry, InboxMessage, InboxPush, InboxStats, Result};
 
 #[derive(Default)]
 pub(super) struct Inbox {
     next_id: i64,
     /// Pending and taken entries by id: the order they are handed out in.
     unfinished: BTreeMap<i64, Unfinished>,
-    /// Done and failed entries.
-    finished: HashMap<i64, Finished>,
+    /// Done entries, kept to recognise duplicates until purged.
+    done: HashMap<i64, Done>,
+    /// Failed entries, kept whole until requeued.
+    failed: BTreeMap<i64, Failed>,
     /// (source, dedup key) -> entry id, for every kept entry that has a dedup key.
     dedup: HashMap<(String, String), i64>,
 }
@@ -29,10 +31,16 @@ struct Unfinished {
     token: Option<Uuid>,
 }
 
-struct Finished {
+struct Done {
     dedup: Option<(String, String)>,
-    /// `None` for a failed entry, which is never purged.
-    done_at: Option<SystemTime>,
+    done_at: SystemTime,
+}
+
+struct Failed {
+    message: InboxMessage,
+    attempts: u32,
+    reason: String,
+    failed_at: SystemTime,
 }
 
 fn after(now: SystemTime, duration: Duration) -> SystemTime {
@@ -136,7 +144,14 @@ impl Inbox {
 
     pub(super) fn complete(&mut self, entry: &InboxEntry) -> Result<()> {
         self.held(entry)?;
-        self.finish(entry.id, Some(SystemTime::now()));
+        if let Some(done) = self.unfinished.remove(&entry.id) {
+            let InboxMessage {
+                source, dedup_key, ..
+            } = done.message;
+            let dedup = dedup_key.map(|key| (source, key));
+            let done_at = SystemTime::now();
+            self.done.insert(entry.id, Done { dedup, done_at });
+        }
         Ok(())
     }
 
@@ -148,20 +163,50 @@ impl Inbox {
         Ok(())
     }
 
-    pub(super) fn fail(&mut self, entry: &InboxEntry) -> Result<()> {
+    pub(super) fn fail(&mut self, entry: &InboxEntry, reason: &str) -> Result<()> {
         self.held(entry)?;
-        self.finish(entry.id, None);
+        if let Some(given_up) = self.unfinished.remove(&entry.id) {
+            let failed = Failed {
+                message: given_up.message,
+                attempts: given_up.attempts,
+                reason: reason.to_owned(),
+                failed_at: SystemTime::now(),
+            };
+            self.failed.insert(entry.id, failed);
+        }
         Ok(())
     }
 
-    fn finish(&mut self, id: i64, done_at: Option<SystemTime>) {
-        if let Some(entry) = self.unfinished.remove(&id) {
-            let InboxMessage {
-                source, dedup_key, ..
-            } = entry.message;
-            let dedup = dedup_key.map(|key| (source, key));
-            self.finished.insert(id, Finished { dedup, done_at });
-        }
+    pub(super) fn list_failed(&self, after_id: i64, limit: usize) -> Vec<FailedInboxEntry> {
+        self.failed
+            .range(after_id.saturating_add(1)..)
+            .take(limit)
+            .map(|(id, failed)| FailedInboxEntry {
+                id: *id,
+                source: failed.message.source.clone(),
+                ordering_key: failed.message.ordering_key.clone(),
+                dedup_key: failed.message.dedup_key.clone(),
+                payload: failed.message.payload.clone(),
+                attempts: failed.attempts,
+                reason: failed.reason.clone(),
+                failed_at: failed.failed_at,
+            })
+            .collect()
+    }
+
+    pub(super) fn requeue(&mut self, id: i64) -> bool {
+        let Some(failed) = self.failed.remove(&id) else {
+            return false;
+        };
+        let again = Unfinished {
+            message: failed.message,
+            attempts: 0,
+            last_error: Some(failed.reason),
+            ready_at: SystemTime::UNIX_EPOCH,
+            token: None,
+        };
+        self.unfinished.insert(id, again);
+        true
     }
 
     pub(super) fn stats(&self) -> InboxStats {
@@ -172,30 +217,25 @@ impl Inbox {
                     Some(_) => (taken + 1, pending),
                     None => (taken, pending + 1),
                 });
-        let done = self
-            .finished
-            .values()
-            .filter(|entry| entry.done_at.is_some())
-            .count() as u64;
         InboxStats {
             pending,
             in_flight,
-            done,
-            failed: self.finished.len() as u64 - done,
+            done: self.done.len() as u64,
+            failed: self.failed.len() as u64,
         }
     }
 
     pub(super) fn purge(&mut self, done_before: SystemTime) -> Result<u64> {
         let purged: Vec<i64> = self
-            .finished
+            .done
             .iter()
-            .filter(|(_, entry)| entry.done_at.is_some_and(|at| at < done_before))
+            .filter(|(_, entry)| entry.done_at < done_before)
             .map(|(id, _)| *id)
             .collect();
         for id in &purged {
-            if let Some(Finished {
+            if let Some(Done {
                 dedup: Some(dedup), ..
-            }) = self.finished.remove(id)
+            }) = self.done.remove(id)
             {
                 self.dedup.remove(&dedup);
             }

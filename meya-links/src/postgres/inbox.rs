@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use super::PostgresStore;
 use crate::delivery::{from_millis, lease_millis};
-use crate::inbox::{InboxRow, ready_run, state, stats_from};
-use crate::{InboxEntry, InboxMessage, InboxPush, InboxStats, Result};
+use crate::inbox::{FailedRow, InboxRow, ready_run, state, stats_from};
+use crate::{FailedInboxEntry, InboxEntry, InboxMessage, InboxPush, InboxStats, Result};
 
 /// Takes from every replica queue on this lock for the length of one short transaction:
 /// deciding which key's head is free and leasing it must not interleave, or two replicas could
@@ -55,6 +55,15 @@ const FINISH: &str = concat!(
         payload = CASE WHEN $4 THEN payload ELSE ''::bytea END \
     WHERE id = $5 AND lease_token = $6 AND state = 'taken'"
 );
+
+const LIST_FAILED: &str = "SELECT id, source, ordering_key, dedup_key, payload, \
+        attempts::bigint AS attempts, last_error, \
+        (extract(epoch from finished_at) * 1000)::bigint AS finished_at_ms \
+    FROM inbox WHERE state = 'failed' AND id > $1 ORDER BY id LIMIT $2";
+
+/// A failed entry `$1` made pending again, ready at once, attempts afresh.
+const REQUEUE: &str = "UPDATE inbox SET state = 'pending', ready_at_ms = 0, attempts = 0, \
+    finished_at = NULL, lease_token = NULL WHERE id = $1 AND state = 'failed'";
 
 impl PostgresStore {
     pub(super) async fn push_inbox(&self, message: &InboxMessage) -> Result<InboxPush> {
@@ -156,5 +165,26 @@ impl PostgresStore {
         .execute(&self.pool)
         .await?;
         Ok(purged.rows_affected())
+    }
+
+    pub(super) async fn list_failed(
+        &self,
+        after_id: i64,
+        limit: usize,
+    ) -> Result<Vec<FailedInboxEntry>> {
+        let rows: Vec<FailedRow> = sqlx::query_as(LIST_FAILED)
+            .bind(after_id)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(FailedInboxEntry::from).collect())
+    }
+
+    pub(super) async fn requeue(&self, entry_id: i64) -> Result<bool> {
+        let done = sqlx::query(REQUEUE)
+            .bind(entry_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 }

@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use super::SqliteStore;
 use crate::delivery::{from_millis, lease_millis, to_millis};
-use crate::inbox::{InboxRow, ready_run, state, stats_from};
-use crate::{InboxEntry, InboxMessage, InboxPush, InboxStats, Result};
+use crate::inbox::{FailedRow, InboxRow, ready_run, state, stats_from};
+use crate::{FailedInboxEntry, InboxEntry, InboxMessage, InboxPush, InboxStats, Result};
 
 /// `?1`..`?4` the message, `?5` now. Returns nothing for a duplicate.
 const PUSH: &str = "INSERT INTO inbox \
@@ -42,6 +42,13 @@ const FINISH: &str = "UPDATE inbox SET state = ?1, ready_at_ms = ?2, last_error 
         finished_at_ms = ?4, lease_token = NULL, \
         payload = CASE WHEN ?5 THEN payload ELSE x'' END \
     WHERE id = ?6 AND lease_token = ?7 AND state = 'taken'";
+
+const LIST_FAILED: &str = "SELECT id, source, ordering_key, dedup_key, payload, attempts, \
+    last_error, finished_at_ms FROM inbox WHERE state = 'failed' AND id > ?1 ORDER BY id LIMIT ?2";
+
+/// A failed entry `?1` made pending again, ready at once, attempts afresh.
+const REQUEUE: &str = "UPDATE inbox SET state = 'pending', ready_at_ms = 0, attempts = 0, \
+    finished_at_ms = NULL, lease_token = NULL WHERE id = ?1 AND state = 'failed'";
 
 impl SqliteStore {
     pub(super) async fn push_inbox(&self, message: &InboxMessage) -> Result<InboxPush> {
@@ -155,5 +162,26 @@ impl SqliteStore {
             .execute(&mut *self.writer().await?)
             .await?;
         Ok(purged.rows_affected())
+    }
+
+    pub(super) async fn list_failed(
+        &self,
+        after_id: i64,
+        limit: usize,
+    ) -> Result<Vec<FailedInboxEntry>> {
+        let rows: Vec<FailedRow> = sqlx::query_as(LIST_FAILED)
+            .bind(after_id)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&mut *self.reader().await?)
+            .await?;
+        Ok(rows.into_iter().map(FailedInboxEntry::from).collect())
+    }
+
+    pub(super) async fn requeue(&self, entry_id: i64) -> Result<bool> {
+        let done = sqlx::query(REQUEUE)
+            .bind(entry_id)
+            .execute(&mut *self.writer().await?)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 }

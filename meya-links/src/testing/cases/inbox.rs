@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::testing::StoreSite;
-use crate::{Error, InboxEntry, InboxMessage, InboxPush, InboxStats, LinkStore};
+use crate::{Error, FailedInboxEntry, InboxEntry, InboxMessage, InboxPush, InboxStats, LinkStore};
 
 const LEASE: Duration = Duration::from_secs(30);
 
@@ -283,6 +283,126 @@ pub async fn inbox_take_race_hands_out_each_entry_once(site: &dyn StoreSite) {
     assert_eq!(taken_order, pushed);
     let stats = handles[0].inbox_stats().await.unwrap();
     assert_eq!((stats.unfinished(), stats.done), (0, 60));
+}
+
+fn failed_ids(entries: &[FailedInboxEntry]) -> Vec<i64> {
+    entries.iter().map(|entry| entry.id).collect()
+}
+
+/// Failed entries are listed whole, oldest first and in pages, keep their dedup key, and a
+/// requeued one runs again (before its key's later entries) with its attempts counted afresh.
+pub async fn inbox_failed_entries_are_listed_and_requeued(site: &dyn StoreSite) {
+    let worker = site.open().await;
+    let operator = site.open().await;
+    let a1 = match worker
+        .inbox_push(&message("a", "a1").dedup_key("event-1"))
+        .await
+        .unwrap()
+    {
+        InboxPush::Recorded { id } => id,
+        other => panic!("expected a new entry, got {other:?}"),
+    };
+    let b1 = push(&*worker, "b", "b1").await;
+    let a2 = push(&*worker, "a", "a2").await;
+    let before = SystemTime::now() - Duration::from_secs(60);
+
+    let first = worker.inbox_take(LEASE, 1).await.unwrap();
+    assert_eq!(payloads(&first), ["a1"]);
+    worker
+        .inbox_fail(&first[0], "Zendesk answered 404")
+        .await
+        .unwrap();
+    let second = worker.inbox_take(LEASE, 10).await.unwrap();
+    assert_eq!(payloads(&second), ["b1"]);
+    worker
+        .inbox_fail(&second[0], "the payload is not JSON")
+        .await
+        .unwrap();
+
+    let failed = operator.inbox_failed(0, 10).await.unwrap();
+    assert_eq!(failed_ids(&failed), [a1, b1]);
+    let listed = &failed[0];
+    assert_eq!(listed.source, "test.source");
+    assert_eq!(listed.ordering_key, "a");
+    assert_eq!(listed.dedup_key.as_deref(), Some("event-1"));
+    assert_eq!(listed.payload, b"a1");
+    assert_eq!(listed.attempts, 1);
+    assert_eq!(listed.reason, "Zendesk answered 404");
+    assert!(listed.failed_at > before && listed.failed_at < SystemTime::now() + LEASE);
+    assert_eq!(failed[1].reason, "the payload is not JSON");
+    // Pages: after the last id seen.
+    assert_eq!(
+        failed_ids(&operator.inbox_failed(0, 1).await.unwrap()),
+        [a1]
+    );
+    assert_eq!(
+        failed_ids(&operator.inbox_failed(a1, 5).await.unwrap()),
+        [b1]
+    );
+    assert!(operator.inbox_failed(b1, 5).await.unwrap().is_empty());
+    // A failed entry still recognises its repeats.
+    assert_eq!(
+        operator
+            .inbox_push(&message("a", "a1 again").dedup_key("event-1"))
+            .await
+            .unwrap(),
+        InboxPush::Duplicate
+    );
+
+    // Only a failed entry can be requeued, once.
+    assert!(!operator.inbox_requeue(a2).await.unwrap());
+    assert!(!operator.inbox_requeue(a2 + 1_000_000).await.unwrap());
+    assert!(operator.inbox_requeue(a1).await.unwrap());
+    assert!(!operator.inbox_requeue(a1).await.unwrap());
+    let stats = operator.inbox_stats().await.unwrap();
+    assert_eq!((stats.pending, stats.failed), (2, 1));
+    assert_eq!(
+        failed_ids(&operator.inbox_failed(0, 10).await.unwrap()),
+        [b1]
+    );
+
+    let again = worker.inbox_take(LEASE, 10).await.unwrap();
+    assert_eq!(payloads(&again), ["a1", "a2"]);
+    assert_eq!(again[0].attempt(), 1);
+    assert_eq!(again[0].last_error(), Some("Zendesk answered 404"));
+    for entry in &again {
+        worker.inbox_complete(entry).await.unwrap();
+    }
+    let stats = operator.inbox_stats().await.unwrap();
+    assert_eq!((stats.unfinished(), stats.done, stats.failed), (0, 2, 1));
+
+    for limit in [0, crate::limits::MAX_INBOX_BATCH + 1] {
+        assert!(matches!(
+            operator.inbox_failed(0, limit).await,
+            Err(Error::InvalidInput { field: "limit", .. })
+        ));
+    }
+}
+
+/// Operators on two handles requeueing the same entry at once: it is requeued once.
+pub async fn inbox_requeue_race_has_one_winner(site: &dyn StoreSite) {
+    let store = site.open().await;
+    let other = site.open().await;
+    let id = push(&*store, "a", "a1").await;
+    let taken = store.inbox_take(LEASE, 1).await.unwrap();
+    store.inbox_fail(&taken[0], "gave up").await.unwrap();
+    let mut racers = tokio::task::JoinSet::new();
+    for handle in 0..16 {
+        let store = if handle % 2 == 0 {
+            Arc::clone(&store)
+        } else {
+            Arc::clone(&other)
+        };
+        racers.spawn(async move { store.inbox_requeue(id).await.unwrap() });
+    }
+    let mut winners = 0;
+    while let Some(won) = racers.join_next().await {
+        winners += usize::from(won.unwrap());
+    }
+    assert_eq!(winners, 1);
+    let again = store.inbox_take(LEASE, 10).await.unwrap();
+    assert_eq!(payloads(&again), ["a1"]);
+    assert_eq!(again[0].attempt(), 1);
 }
 
 pub async fn inbox_invalid_input_is_refused(site: &dyn StoreSite) {
