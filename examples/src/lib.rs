@@ -8,4 +8,10 @@
 //! - `cargo run -p examples --bin demo`: the story, start to end, in seconds;
 //! - `cargo run -p examples --bin bridge-server`: the service (webhooks answered once durably
 //!   recorded, a background worker, `GET /` the messenger page, `POST /messenger/jwt`);
-//! - `cargo run -p examples --bin setup -- --help`: wire a real account, idempotently.
+//! - `cargo run -p examples --bin setup -- --help`: wire a real account, idempotently;
+//! - `cargo run -p examples --bin inbox -- --help`: look at the inbox, list the webhooks the
+//!   worker gave up on and replay them once the cause is fixed.
+
+mod link_store;
+
+pub use link_store::{DEFAULT_LINK_STORE_URL, link_store_url_from_env, open_link_store};

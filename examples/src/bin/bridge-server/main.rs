@@ -33,8 +33,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bridge::config::{Config, SEED_TOML};
 use bridge::{Accepted, Bridge, WebhookRejection, WorkerOptions};
+use examples::{link_store_url_from_env, open_link_store};
 use messenger::Messenger;
-use meya_links::{LinkStore, PostgresStore, SqliteStore};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -69,10 +69,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
         Err(_) => SEED_TOML.to_owned(),
     };
     let config = Config::loader().toml(&settings)?.env().build()?;
-    let store = open_store(
-        &std::env::var("LINK_STORE_URL").unwrap_or_else(|_| "sqlite://bridge.db".into()),
-    )
-    .await?;
+    let store = open_link_store(&link_store_url_from_env()).await?;
     let bridge = Bridge::new(config, store)?;
     let bind = std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let listener = tokio::net::TcpListener::bind(&bind)
@@ -129,17 +126,6 @@ fn messenger_from_env(bridge: &Bridge, address: SocketAddr) -> Messenger {
     }
     let sunco = &bridge.config().sunco;
     Messenger::new(integration_id, &sunco.key_id, &sunco.key_secret, loopback)
-}
-
-/// The store named by `LINK_STORE_URL`. The URL may hold a password: it is never printed.
-async fn open_store(url: &str) -> Result<Arc<dyn LinkStore>, Box<dyn Error>> {
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        return Ok(Arc::new(SqliteStore::open(path).await?));
-    }
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok(Arc::new(PostgresStore::connect(url).await?));
-    }
-    Err("LINK_STORE_URL must start with sqlite:// or postgres://".into())
 }
 
 fn app(bridge: Bridge, messenger: Messenger) -> Router {
