@@ -51,7 +51,7 @@ pub struct SqliteOptions {
     pub synchronous: SqliteSynchronous,
     /// How long a write waits for another process holding the write lock. Default: 5 s.
     pub busy_timeout: Duration,
-    /// Read connections kept open. Default: 4.
+    /// Read connections, each opened on first use and then kept. Default: 4.
     pub readers: u32,
 }
 
@@ -88,7 +88,7 @@ impl SqliteOptions {
 /// A link store in one SQLite file: the embedded default.
 ///
 /// Writes go through a single connection, so writers in one process queue instead of failing
-/// with `SQLITE_BUSY`; reads use a small pool of read-only connections and never wait for
+/// with `SQLITE_BUSY`; reads use a few read-only connections and never wait for
 /// writes (WAL). Several processes may open the same file; they take turns writing, waiting
 /// up to [`SqliteOptions::busy_timeout`]. For replicas on several machines use PostgreSQL.
 ///
