@@ -96,35 +96,45 @@ async fn stats(store: &dyn LinkStore) -> meya_links::Result<ExitCode> {
 }
 
 async fn list_failed(store: &dyn LinkStore, payloads: bool) -> meya_links::Result<ExitCode> {
-    let failed = all_failed(store).await?;
-    for entry in &failed {
-        let failed_at = OffsetDateTime::from(entry.failed_at)
-            .format(&Rfc3339)
-            .unwrap_or_else(|_| "?".into());
-        println!(
-            "#{} {} {} failed {failed_at} after {} attempt(s), {} bytes: {}",
-            entry.id,
-            entry.source,
-            entry.ordering_key,
-            entry.attempts,
-            entry.payload.len(),
-            entry.reason
-        );
-        if payloads {
-            println!("    {}", String::from_utf8_lossy(&entry.payload));
+    let mut count = 0;
+    let mut after = 0;
+    while let Some(page) = next_page(store, &mut after).await? {
+        count += page.len();
+        for entry in &page {
+            print_failed(entry, payloads);
         }
     }
-    println!("{} failed", failed.len());
+    println!("{count} failed");
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_failed(entry: &FailedInboxEntry, payload: bool) {
+    let failed_at = OffsetDateTime::from(entry.failed_at)
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| "?".into());
+    println!(
+        "#{} {} {} failed {failed_at} after {} attempt(s), {} bytes: {}",
+        entry.id,
+        entry.source,
+        entry.ordering_key,
+        entry.attempts,
+        entry.payload.len(),
+        entry.reason
+    );
+    if payload {
+        println!("    {}", String::from_utf8_lossy(&entry.payload));
+    }
 }
 
 async fn requeue(store: &dyn LinkStore, ids: Vec<i64>, all: bool) -> meya_links::Result<ExitCode> {
     let ids = if all {
-        all_failed(store)
-            .await?
-            .into_iter()
-            .map(|entry| entry.id)
-            .collect()
+        // Ids only: a page of payloads at a time is all this holds.
+        let mut ids = Vec::new();
+        let mut after = 0;
+        while let Some(page) = next_page(store, &mut after).await? {
+            ids.extend(page.iter().map(|entry| entry.id));
+        }
+        ids
     } else {
         ids
     };
@@ -144,16 +154,17 @@ async fn requeue(store: &dyn LinkStore, ids: Vec<i64>, all: bool) -> meya_links:
     })
 }
 
-/// Every failed entry, page after page.
-async fn all_failed(store: &dyn LinkStore) -> meya_links::Result<Vec<FailedInboxEntry>> {
-    let mut entries: Vec<FailedInboxEntry> = Vec::new();
-    loop {
-        let after = entries.last().map_or(0, |entry| entry.id);
-        let page = store.inbox_failed(after, PAGE).await?;
-        let full = page.len() == PAGE;
-        entries.extend(page);
-        if !full {
-            return Ok(entries);
+/// The next page of failed entries after `after` (moved past it), or `None` at the end.
+async fn next_page(
+    store: &dyn LinkStore,
+    after: &mut i64,
+) -> meya_links::Result<Option<Vec<FailedInboxEntry>>> {
+    let page = store.inbox_failed(*after, PAGE).await?;
+    match page.last() {
+        Some(last) => {
+            *after = last.id;
+            Ok(Some(page))
         }
+        None => Ok(None),
     }
 }
