@@ -207,16 +207,18 @@ async fn calls_after_close_fail_and_a_clone_sees_the_close() {
 }
 
 /// Calls abandoned at every point (a request's task dropped by its server, a timeout) must
-/// leave the connections usable and the links whole: sqlx rolls an abandoned transaction
-/// back before the connection's next statement.
+/// leave the connections usable, the links whole, and every write that returned `Ok` stored:
+/// none may join a transaction some cancelled call left open (found by this test: sqlx's
+/// `begin_with` cancelled after its BEGIN ran leaves one nobody owns).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_abandoned_midway_leave_the_store_usable() {
     let site = SqliteSite::new();
     let store = SqliteStore::open(site.path()).await.unwrap();
     let thread = store.thread_create().await.unwrap();
     let mut finished = 0;
-    for n in 0..300u64 {
-        let cut = Duration::from_micros(n * 7 % 400);
+    let mut acknowledged = Vec::new();
+    for n in 0..2_000u64 {
+        let cut = Duration::from_micros(n % 400);
         let ticket = format!("t-{n}");
         let link = store.thread_link(ZENDESK_SUPPORT, &ticket, &thread);
         if tokio::time::timeout(cut, link).await.is_ok() {
@@ -224,9 +226,18 @@ async fn calls_abandoned_midway_leave_the_store_usable() {
         }
         let claim = store.delivery_claim(ZENDESK_SUPPORT, &ticket, Duration::from_secs(30));
         let _ = tokio::time::timeout(cut, claim).await;
+        // A write nobody cancels: it must be there after a reopen.
+        let user = store
+            .user_identify(SUNSHINE_CONVERSATIONS, &format!("sc-{n}"))
+            .await
+            .unwrap();
+        acknowledged.push((n, user));
     }
     // Some calls were cut short and some finished: both paths ran.
-    assert!(finished > 0 && finished < 300, "{finished} of 300 finished");
+    assert!(
+        finished > 0 && finished < 2_000,
+        "{finished} of 2000 finished"
+    );
 
     // Rule 2 holds whatever was cut: the thread keeps at most one ticket.
     let linked = store
@@ -268,4 +279,18 @@ async fn calls_abandoned_midway_leave_the_store_usable() {
         matches!(again, ClaimOutcome::InProgress { .. }),
         "{again:?}"
     );
+
+    // Every acknowledged write survives closing (which would roll back an open transaction).
+    store.close().await;
+    let reopened = SqliteStore::open(site.path()).await.unwrap();
+    for (n, user) in acknowledged {
+        assert_eq!(
+            reopened
+                .user_try_lookup(SUNSHINE_CONVERSATIONS, &format!("sc-{n}"))
+                .await
+                .unwrap(),
+            Some(user),
+            "the write for sc-{n} returned Ok and was lost"
+        );
+    }
 }

@@ -4,16 +4,18 @@
 //! They are kept here rather than in an sqlx pool: the pool checks every connection handed
 //! back with a round trip to the connection's worker thread, which doubled the cost of each
 //! write (the thread hand-offs, not SQLite, are what a statement costs). A local file needs no
-//! liveness check, and a transaction abandoned mid-way is rolled back by sqlx before the
-//! connection's next statement, so a connection stays usable after any call.
+//! liveness check. A transaction abandoned mid-way (its call cancelled) is rolled back before
+//! the writer's next call, so a connection stays usable and no write joins a dead transaction.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions, Connection};
+use sqlx::{ConnectOptions, Connection, Database, Sqlite, TransactionManager};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
 use crate::{Error, Result};
+
+type TransactionManagerOf = <Sqlite as Database>::TransactionManager;
 
 /// A connection held by one call until the guard is dropped.
 pub(super) type Held<'a> = MappedMutexGuard<'a, SqliteConnection>;
@@ -72,10 +74,23 @@ impl Connections {
         Ok(connections)
     }
 
-    /// The write connection, once the call before has finished with it.
+    /// The write connection, once the call before has finished with it, outside any
+    /// transaction.
     pub(super) async fn writer(&self) -> Result<Held<'_>> {
         self.check_open()?;
-        self.writer.hold(self.writer.connection.lock().await).await
+        let mut writer = self
+            .writer
+            .hold(self.writer.connection.lock().await)
+            .await?;
+        // A call cancelled inside sqlx's `begin_with`, after the BEGIN ran but before the
+        // `Transaction` existed, leaves a transaction nobody will end: the next calls' writes
+        // would join it, and be lost with it. (For a dropped `Transaction`, sqlx has queued a
+        // rollback already; this one then finds nothing left to roll back.) Only a cancelled
+        // call leaves a depth here, so the usual call pays nothing.
+        if TransactionManagerOf::get_transaction_depth(&writer) > 0 {
+            TransactionManagerOf::rollback(&mut writer).await?;
+        }
+        Ok(writer)
     }
 
     /// A read connection: a free one if there is one, else the next in turn.
