@@ -228,6 +228,7 @@ macro_rules! link_store_conformance {
             inbox_failed_entries_are_listed_and_requeued,
             inbox_requeue_race_has_one_winner,
             inbox_invalid_input_is_refused,
+            calls_abandoned_midway_lose_no_acknowledged_write,
         );
     };
     (@cases $site:expr; $($case:ident),* $(,)?) => {
@@ -986,5 +987,58 @@ pub mod cases {
         ));
         // The refused completion left the claim live.
         store.delivery_complete(&claim, "m-1").await.unwrap();
+    }
+
+    /// Calls abandoned at every point (a web request dropped by its client, a timeout) leave
+    /// the store usable, the link rules whole, and every write that returned `Ok` visible to
+    /// another handle: no write may join a transaction a cancelled call left open.
+    pub async fn calls_abandoned_midway_lose_no_acknowledged_write(site: &dyn StoreSite) {
+        let store = site.open().await;
+        let thread = store.thread_create().await.unwrap();
+        let mut acknowledged = Vec::new();
+        // 1 us steps across a call's length, so cuts land inside each step of it. (A store
+        // whose calls finish in their first poll, like memory, is never cut.)
+        for n in 0..2_000u64 {
+            let cut = Duration::from_micros(n % 600);
+            let ticket = format!("t-{n}");
+            let link = store.thread_link(ZD, &ticket, &thread);
+            let _ = tokio::time::timeout(cut, link).await;
+            let claim = store.delivery_claim(ZD, &ticket, LEASE);
+            let _ = tokio::time::timeout(cut, claim).await;
+            let user = store.user_identify(SC, &format!("sc-{n}")).await.unwrap();
+            acknowledged.push((n, user));
+        }
+
+        // Rule 2 holds whatever was cut: the thread keeps at most one ticket.
+        if let Some(ticket) = store.thread_try_reverse_lookup(&thread, ZD).await.unwrap() {
+            assert_eq!(
+                store.thread_try_lookup(ZD, &ticket).await.unwrap(),
+                Some(thread)
+            );
+        }
+        // Every kind of call still works, transactions included.
+        store.thread_link(ZD, "final", &thread).await.unwrap();
+        assert_eq!(
+            store
+                .thread_try_reverse_lookup(&thread, ZD)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("final")
+        );
+        claimed(store.delivery_claim(ZD, "after", LEASE).await.unwrap());
+        assert!(matches!(
+            store.delivery_claim(ZD, "after", LEASE).await.unwrap(),
+            ClaimOutcome::InProgress { .. }
+        ));
+        // Every acknowledged write is there for another handle.
+        let other = site.open().await;
+        for (n, user) in acknowledged {
+            assert_eq!(
+                other.user_try_lookup(SC, &format!("sc-{n}")).await.unwrap(),
+                Some(user),
+                "the write for sc-{n} returned Ok and is not there"
+            );
+        }
     }
 }
