@@ -68,7 +68,7 @@ async fn main() -> ExitCode {
     let store = match open_link_store(&url).await {
         Ok(store) => store,
         Err(error) => {
-            eprintln!("inbox: {error}");
+            eprintln!("inbox: {}", with_causes(&*error));
             return ExitCode::from(2);
         }
     };
@@ -80,10 +80,23 @@ async fn main() -> ExitCode {
     match done {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("inbox: {error}");
+            eprintln!("inbox: {}", with_causes(&error));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes, for the operator reading them ("link store backend error" alone
+/// says little).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        text.push_str(": ");
+        text.push_str(&error.to_string());
+        cause = error.source();
+    }
+    text
 }
 
 async fn stats(store: &dyn LinkStore) -> meya_links::Result<ExitCode> {
