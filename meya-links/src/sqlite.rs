@@ -200,12 +200,11 @@ impl SqliteStore {
             .synchronous(synchronous)
             .busy_timeout(options.busy_timeout)
             .foreign_keys(true);
-        let connections = Connections::open(
+        let connections = Connections::new(
             connect.clone().create_if_missing(true),
             connect.read_only(true),
             options.readers,
-        )
-        .await?;
+        );
         migrate(&mut *connections.writer().await?).await?;
         Ok(Self {
             connections: Arc::new(connections),

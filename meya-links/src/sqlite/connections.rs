@@ -43,9 +43,8 @@ impl Slot {
 
     async fn hold<'a>(
         &'a self,
-        guard: MutexGuard<'a, Option<SqliteConnection>>,
+        mut guard: MutexGuard<'a, Option<SqliteConnection>>,
     ) -> Result<Held<'a>> {
-        let mut guard = guard;
         if guard.is_none() {
             *guard = Some(self.options.connect().await?);
         }
@@ -55,23 +54,21 @@ impl Slot {
 }
 
 impl Connections {
-    /// Opens the writer now (so a file that cannot be opened fails here); readers open on
-    /// first use.
-    pub(super) async fn open(
+    /// The store's connections, each opened on first use (the writer by the migration that
+    /// follows, so a file that cannot be opened fails there).
+    pub(super) fn new(
         writer: SqliteConnectOptions,
         reader: SqliteConnectOptions,
         readers: u32,
-    ) -> Result<Self> {
-        let connections = Self {
+    ) -> Self {
+        Self {
             writer: Slot::new(writer),
             readers: (0..readers.max(1))
                 .map(|_| Slot::new(reader.clone()))
                 .collect(),
             next_reader: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
-        };
-        drop(connections.writer().await?);
-        Ok(connections)
+        }
     }
 
     /// The write connection, once the call before has finished with it, outside any
