@@ -27,7 +27,7 @@ pub enum Error {
     /// A message text is longer than SunCo accepts; nothing was sent.
     #[error("message text is {length} characters, over SunCo's limit of {limit}")]
     TextTooLong {
-        /// Its length in characters.
+        /// Its length in UTF-16 code units, as SunCo counts.
         length: usize,
         /// The limit.
         limit: usize,

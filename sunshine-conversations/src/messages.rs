@@ -11,7 +11,10 @@ use crate::conversations::Meta;
 use crate::open_enum::open_enum;
 use crate::{Client, Error, Result};
 
-/// The most characters SunCo accepts in a message's text.
+/// The most characters SunCo accepts in a message's text, counted as its JavaScript service
+/// counts them: UTF-16 code units, so an emoji outside the Basic Multilingual Plane counts
+/// two. For `markdownText` SunCo applies the limit to the HTML it renders, which only it can
+/// know exactly: a Markdown text within this limit may still be refused with a 400.
 pub const MAX_TEXT_CHARS: usize = 4096;
 
 open_enum! {
@@ -132,9 +135,9 @@ pub struct MediaContent {
     /// Its MIME type.
     #[serde(default)]
     pub media_type: Option<String>,
-    /// Its size in bytes.
+    /// Its size in bytes. A JSON number that SunCo does not promise to be an integer.
     #[serde(default)]
-    pub media_size: Option<u64>,
+    pub media_size: Option<f64>,
     /// Alternative text.
     #[serde(default)]
     pub alt_text: Option<String>,
@@ -276,7 +279,7 @@ impl NewContent {
             return Err(Error::Config("a text message needs text".into()));
         }
         for text in self.texts().into_iter().flatten() {
-            let length = text.chars().count();
+            let length = text.encode_utf16().count();
             if length > MAX_TEXT_CHARS {
                 return Err(Error::TextTooLong {
                     length,
@@ -393,7 +396,8 @@ impl Client {
 impl<'c> Messages<'c> {
     /// Posts a message; answers the message(s) SunCo created.
     ///
-    /// Checked before sending: text over [`MAX_TEXT_CHARS`] is [`Error::TextTooLong`].
+    /// Checked before sending: text over [`MAX_TEXT_CHARS`] (UTF-16 code units) is
+    /// [`Error::TextTooLong`].
     /// Repeated only when it surely never reached SunCo; after a timeout it is **not** sent
     /// again: list the conversation's messages and look for its `metadata` first.
     ///

@@ -322,6 +322,17 @@ async fn text_over_the_limit_is_refused_before_sending() {
         ),
         "{error:?}"
     );
+    // Counted as SunCo (JavaScript) counts: 2049 emoji are 4098 UTF-16 code units.
+    let emoji = "😀".repeat(2049);
+    let error = client
+        .messages()
+        .post("c1", &NewMessage::new(NewContent::markdown(emoji)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::TextTooLong { length: 4098, .. }),
+        "{error:?}"
+    );
     // A text message with no text is refused too.
     let error = client
         .messages()

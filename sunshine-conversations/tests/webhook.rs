@@ -50,7 +50,7 @@ fn image_and_file_messages() {
         panic!("{:?}", image.message.content)
     };
     assert_eq!(media.media_type.as_deref(), Some("image/jpeg"));
-    assert_eq!(media.media_size, Some(48213));
+    assert_eq!(media.media_size, Some(48213.0));
     assert_eq!(image.message.content.text(), Some("see this"));
 
     let file = message_event(include_str!("fixtures/message_file.json"));
@@ -59,6 +59,13 @@ fn image_and_file_messages() {
     };
     assert!(media.media_url.ends_with("invoice.pdf"));
     assert_eq!(file.message.content.text(), None);
+
+    // `mediaSize` is a JSON number, not promised to be an integer.
+    let fractional = include_str!("fixtures/message_file.json").replace("1024", "1536.5");
+    let Content::File(media) = message_event(&fractional).message.content else {
+        panic!("not a file")
+    };
+    assert_eq!(media.media_size, Some(1536.5));
 }
 
 #[test]

@@ -167,6 +167,10 @@ pub struct NewTicket {
     /// An id from another system.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    /// Makes the ticket a follow-up of this closed ticket (ignored by Zendesk for a ticket
+    /// that is not closed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_followup_source_id: Option<i64>,
 }
 
 impl NewTicket {
@@ -180,6 +184,7 @@ impl NewTicket {
             status: None,
             tags: Vec::new(),
             external_id: None,
+            via_followup_source_id: None,
         }
     }
 
@@ -219,6 +224,15 @@ impl NewTicket {
     /// Sets the external id.
     pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
         self.external_id = Some(external_id.into());
+        self
+    }
+
+    /// Makes the ticket a follow-up of `closed_ticket_id`: closed tickets cannot be reopened,
+    /// so a new request about one is created this way.
+    ///
+    /// Reference: <https://developer.zendesk.com/documentation/ticketing/managing-tickets/creating-and-updating-tickets#creating-a-follow-up-ticket>
+    pub fn follow_up_of(mut self, closed_ticket_id: i64) -> Self {
+        self.via_followup_source_id = Some(closed_ticket_id);
         self
     }
 }
@@ -289,9 +303,57 @@ pub struct TicketUpdated {
 pub struct Audit {
     /// The audit's id.
     pub id: Option<i64>,
+    /// The ticket.
+    #[serde(default)]
+    pub ticket_id: Option<i64>,
+    /// Who made the update.
+    #[serde(default)]
+    pub author_id: Option<i64>,
+    /// When (ISO 8601).
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// How the update was made (`{"channel": "merge", "source": {...}}` for a merge).
+    #[serde(default)]
+    pub via: Option<Value>,
     /// Its events (`Comment`, `Change`, ...), as sent.
     #[serde(default, deserialize_with = "null_as_default")]
     pub events: Vec<Value>,
+}
+
+impl Audit {
+    /// The ticket this audit merged its ticket into, when it is the audit of a merge.
+    ///
+    /// Zendesk closes a ticket merged into another in an update whose `via` has the channel
+    /// `merge` (via id 19); the target is its `via.source.to.ticket_id`. Should the source not
+    /// say, the update's comment is Zendesk's own "This request was closed and merged into
+    /// request #N", and `N` is taken from it.
+    ///
+    /// Reference: <https://developer.zendesk.com/documentation/ticketing/reference-guides/via-types>
+    pub fn merged_into(&self) -> Option<i64> {
+        let via = self.via.as_ref()?;
+        let channel = via.get("channel")?;
+        if channel.as_str() != Some("merge") && channel.as_i64() != Some(19) {
+            return None;
+        }
+        let target = via.pointer("/source/to/ticket_id").and_then(|id| {
+            id.as_i64()
+                .or_else(|| id.as_str().and_then(|id| id.trim().parse().ok()))
+        });
+        target.or_else(|| {
+            self.events
+                .iter()
+                .filter(|event| event.get("type").and_then(Value::as_str) == Some("Comment"))
+                .filter_map(|event| event.get("body").and_then(Value::as_str))
+                .find_map(merge_target_in_text)
+        })
+    }
+}
+
+/// `N` in "... merged into request #N ...".
+fn merge_target_in_text(text: &str) -> Option<i64> {
+    let (_, after) = text.split_once("merged into request #")?;
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 impl TicketUpdated {
@@ -367,6 +429,28 @@ impl<'c> Tickets<'c> {
     pub fn comments(&self, id: i64) -> CommentsRequest<'c> {
         CommentsRequest::new(self.client, id)
     }
+
+    /// A ticket's latest audits (up to 100), newest first: what its last updates changed and
+    /// how they were made (a merge, say: see [`Audit::merged_into`]).
+    ///
+    /// Reference: <https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_audits/#list-audits-for-a-ticket>
+    ///
+    /// # Errors
+    /// [`Error::Api`] with status 404 when there is no such ticket; see [`Error`].
+    pub async fn latest_audits(&self, id: i64) -> Result<Vec<Audit>> {
+        let mut url = self.client.url(&format!("api/v2/tickets/{id}/audits"))?;
+        url.query_pairs_mut()
+            .append_pair("page[size]", "100")
+            .append_pair("sort", "-created_at");
+        let page: AuditPage = decode(self.client.send(Call::new(Method::GET, url)).await?).await?;
+        Ok(page.audits)
+    }
+}
+
+#[derive(Deserialize)]
+struct AuditPage {
+    #[serde(default, deserialize_with = "null_as_default")]
+    audits: Vec<Audit>,
 }
 
 /// A ticket create, sent with [`send`](Self::send).

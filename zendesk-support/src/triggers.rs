@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::client::{Call, decode};
+use crate::open_enum::null_as_default;
 use crate::pagination::{CursorMeta, cursor_url, walk};
 use crate::{Client, Result};
 
@@ -15,10 +16,13 @@ use crate::{Client, Result};
 #[non_exhaustive]
 pub struct Condition {
     /// The field, e.g. `status`, `current_tags`, `update_type`.
+    #[serde(default)]
     pub field: String,
     /// The operator, e.g. `is`, `includes`, `less_than`.
+    #[serde(default)]
     pub operator: String,
     /// The value.
+    #[serde(default)]
     pub value: Value,
 }
 
@@ -38,14 +42,17 @@ impl Condition {
 }
 
 /// A trigger's conditions: all of `all`, and at least one of `any` when it is not empty.
+///
+/// Zendesk may answer either list as `null` (its API description says so); that reads as
+/// empty.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Conditions {
     /// Conditions that must all hold.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub all: Vec<Condition>,
     /// Conditions of which one must hold.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub any: Vec<Condition>,
 }
 
@@ -132,13 +139,13 @@ pub struct Trigger {
     /// When it fires.
     pub conditions: Option<Conditions>,
     /// What it does.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub actions: Vec<Action>,
 }
 
 #[derive(Deserialize)]
 struct TriggerList {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     triggers: Vec<Trigger>,
     #[serde(default)]
     meta: CursorMeta,

@@ -40,6 +40,12 @@ use crate::{Role, TicketStatus};
 pub const SIGNATURE_HEADER: &str = "x-zendesk-webhook-signature";
 /// The timestamp header.
 pub const TIMESTAMP_HEADER: &str = "x-zendesk-webhook-signature-timestamp";
+/// The header naming one invocation of the webhook: the same on every retry of it, different
+/// for each update that fires the trigger (even two in the same second, which share a
+/// signature when their bodies match). Not covered by the signature.
+///
+/// Reference: <https://developer.zendesk.com/documentation/webhooks/anatomy-of-a-webhook-request/>
+pub const INVOCATION_ID_HEADER: &str = "x-zendesk-webhook-invocation-id";
 /// How far a signature's timestamp may be from now, either way, by default.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
@@ -220,6 +226,17 @@ fn header<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<&'h str, Web
         .ok_or(WebhookError::MissingHeader(name))?
         .to_str()
         .map_err(|_| WebhookError::MalformedHeader(name))
+}
+
+/// The webhook invocation's id ([`INVOCATION_ID_HEADER`]), when the request carries a
+/// readable, non-empty one.
+pub fn invocation_id(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(INVOCATION_ID_HEADER)?
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
 }
 
 /// The trigger body the setup tool installs: the JSON [`TicketEvent`] parses, with Zendesk

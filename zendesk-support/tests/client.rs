@@ -1039,3 +1039,37 @@ async fn webhooks_and_triggers_are_listed_across_pages_and_updated() {
     assert_eq!(triggers.len(), 1);
     assert_eq!(triggers[0].title.as_deref(), Some("Bridge"));
 }
+
+#[tokio::test]
+async fn triggers_with_null_conditions_or_actions_decode() {
+    // Zendesk's API description marks `conditions.all` and `conditions.any` nullable; one such
+    // trigger in an account must not break listing all of them.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/triggers"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "triggers": [
+                {"id": 1, "title": "Nulls", "active": true,
+                 "conditions": {"all": null, "any": null}, "actions": null},
+                {"id": 2, "title": "Half", "active": false,
+                 "conditions": {"all": [{"field": "status", "operator": "less_than", "value": "solved"}]},
+                 "actions": [{"field": "status", "value": "open"}]},
+                {"id": 3, "title": "No value", "conditions": {"any": [{"field": "update_type", "operator": "changed"}]}}
+            ],
+            "meta": {"has_more": false}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let triggers = client_for(&server).triggers().list().await.unwrap();
+    assert_eq!(triggers.len(), 3);
+    let nulls = triggers[0].conditions.as_ref().unwrap();
+    assert!(nulls.all.is_empty() && nulls.any.is_empty());
+    assert!(triggers[0].actions.is_empty());
+    let half = triggers[1].conditions.as_ref().unwrap();
+    assert_eq!(half.all[0].value, json!("solved"));
+    assert!(half.any.is_empty());
+    let no_value = triggers[2].conditions.as_ref().unwrap();
+    assert_eq!(no_value.any[0].value, serde_json::Value::Null);
+}
