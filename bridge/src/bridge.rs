@@ -10,6 +10,7 @@ use secrecy::ExposeSecret;
 
 use crate::config::{Config, SunCoHost, ZendeskAuth};
 use crate::inbox::InboxSignal;
+use crate::media::MediaFetcher;
 use crate::{Error, Result};
 
 /// The thread data key holding the linked SunCo conversation's id.
@@ -17,6 +18,9 @@ pub const CONVERSATION_KEY: &str = "sunco_conversation_id";
 /// The largest file the bridge carries from one side to the other (customer media to
 /// Zendesk uploads; private agent attachments to SunCo).
 pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
+/// How many `api_timeout`s fetching one customer file may take (20 s by default): a file is
+/// bigger than an API answer.
+const MEDIA_TIMEOUTS: u32 = 4;
 /// The shortest wait for a timed-out write to land before it is looked for.
 const MIN_LATE_WRITE_WAIT: Duration = Duration::from_millis(100);
 /// The thread data key holding the ticket a thread was last unlinked from: a retried customer
@@ -47,6 +51,8 @@ pub struct Bridge {
     pub(crate) sunco: sunshine_conversations::Client,
     pub(crate) store: Arc<dyn LinkStore>,
     pub(crate) config: Arc<Config>,
+    /// Fetches customer media, only from SunCo's media hosts.
+    pub(crate) media: MediaFetcher,
     /// Wakes an idle inbox worker of this process when an `accept_*` call records work.
     pub(crate) inbox_ready: InboxSignal,
 }
@@ -108,23 +114,29 @@ impl Bridge {
         .timeout(config.api_timeout)
         .build()
         .map_err(|e| setup(&e))?;
-        Ok(Self::from_parts(config, zendesk, sunco, store))
+        Self::from_parts(config, zendesk, sunco, store)
     }
 
     /// Assembles a bridge from clients built by the caller (custom retry policies, proxies).
+    ///
+    /// # Errors
+    /// [`Error::Setup`] when the HTTP client for customer media cannot be built.
     pub fn from_parts(
         config: Config,
         zendesk: zendesk_support::Client,
         sunco: sunshine_conversations::Client,
         store: Arc<dyn LinkStore>,
-    ) -> Self {
-        Self {
+    ) -> Result<Self> {
+        let media = MediaFetcher::new(config.media.clone(), config.api_timeout * MEDIA_TIMEOUTS)
+            .map_err(Error::Setup)?;
+        Ok(Self {
             zendesk,
             sunco,
             store,
             config: Arc::new(config),
+            media,
             inbox_ready: InboxSignal::default(),
-        }
+        })
     }
 
     /// The configuration.

@@ -39,6 +39,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 use zendesk_support::TicketStatus;
 
 use crate::filter::Filter;
+use crate::media::MediaPolicy;
 
 /// When a customer's message reopens a linked ticket that is pending, on hold or solved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,12 +148,26 @@ pub struct Config {
     pub zendesk: ZendeskConfig,
     /// The SunCo side.
     pub sunco: SunCoConfig,
-    /// Messages sent to SunCo are Markdown (`markdownText`); false escapes Markdown so it
-    /// shows literally. Default false.
+    /// true: a comment's text is sent as Markdown (`markdownText`), which SunCo renders for
+    /// each channel. false: it is sent as plain `text`, exactly as written (Markdown
+    /// characters included; nothing is escaped or stripped). Default false.
     pub markdown: bool,
-    /// Links in a comment's HTML become `[text](href)`. Default true.
+    /// Links in a comment's HTML are carried into its text as Meya does: a link whose text
+    /// occurs exactly once in the text becomes `[text](href)`, any other link's URL is
+    /// appended after a blank line. Default true.
     pub extract_html_links: bool,
     /// Statuses that unlink a ticket from its thread; always contains `closed`.
+    ///
+    /// What the bridge can see: it hears of a ticket only through the trigger `setup`
+    /// installs, which fires on every update of a ticket tagged `sunco_send` (or `sunco`, the
+    /// tag of tickets the bridge opened), including the update that closes it (Zendesk runs
+    /// triggers on that update, and never again on a closed ticket). So both `solved` and
+    /// `closed` unlink when the ticket enters them. A ticket closed without any trigger
+    /// running (an older trigger that excluded closed tickets, a trigger switched off, a
+    /// webhook delivery Zendesk gave up on) is still found when the customer replies: the
+    /// update is refused (422) or the ticket reads closed, and the reply goes to a follow-up
+    /// ticket (or, for a merged ticket, the ticket it was merged into). See
+    /// [`lifecycle`](crate::lifecycle).
     /// Default `[closed]`.
     pub unlink_ticket_status: Vec<TicketStatus>,
     /// A comment with attachments puts its text on the media message (true) or sends it
@@ -179,7 +194,17 @@ pub struct Config {
     pub private_attachments: bool,
     /// A customer message in a conversation whose ticket was unlinked (solved, closed) opens
     /// a new ticket linked to the same thread (true), or is ignored (false). Default true.
+    /// Not one of Meya's settings. A reply that finds its *linked* ticket closed, merged or
+    /// deleted is always carried to a follow-up (or the merge target), whatever this says.
     pub new_ticket_for_unlinked_reply: bool,
+    /// Where customer media may be fetched from: SunCo's media hosts and the account's own
+    /// host, plus the `media_hosts` setting (`host`, `host:port` or `*.domain` entries), and
+    /// whether they may resolve to private addresses (`media_allow_private_addresses`, for
+    /// local tests only). Not Meya's settings. See [`media`](crate::media).
+    pub media: MediaPolicy,
+    /// Settings that were given but are ignored (Meya settings this bridge does not
+    /// implement), each naming its setting; also logged at load.
+    pub warnings: Vec<Problem>,
 }
 
 /// One setting that is missing or invalid.
@@ -251,6 +276,8 @@ const SETTINGS: &[&str] = &[
     "create_missing_sunco_user",
     "new_ticket_for_unlinked_reply",
     "private_attachments",
+    "media_hosts",
+    "media_allow_private_addresses",
     "filter.rx_unhandled_ticket",
     "sunshine_conversations.app_id",
     "sunshine_conversations.key_id",
@@ -280,6 +307,11 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "SUNCO_WEBHOOK_SECRET",
         "sunshine_conversations.webhook_secret",
     ),
+    ("BRIDGE_MEDIA_HOSTS", "media_hosts"),
+    (
+        "BRIDGE_MEDIA_ALLOW_PRIVATE_ADDRESSES",
+        "media_allow_private_addresses",
+    ),
 ];
 
 /// The seed's settings (Meya's documentation page), for a Meya user to start from. Secrets
@@ -296,7 +328,27 @@ pub const SEED_TOML: &str = include_str!("../config/seed.toml");
 #[must_use]
 pub struct ConfigLoader {
     values: BTreeMap<String, Value>,
+    warnings: Vec<Problem>,
 }
+
+/// Settings of Meya's Zendesk Support integration (and the integration classes it inherits
+/// from, in the Meya SDK 2.8) that this bridge does not implement: a Meya block holding them
+/// loads, with one warning for each. A whole block (`transcript: {...}`) is one setting.
+pub const MEYA_SETTINGS_IGNORED: &[&str] = &[
+    "id",
+    "enabled",
+    "verify_token",
+    "max_attachment_size",
+    "typing",
+    "avatar",
+    "agent_command_prefix",
+    "transcript",
+    "agent",
+    "filter.rx_sub",
+    "filter.rx",
+    "filter.tx",
+    "filter.tx_pub",
+];
 
 impl Config {
     /// A loader with no settings yet.
@@ -338,6 +390,11 @@ impl ConfigLoader {
     /// Adds Meya's integration block (`type: meya.zendesk.support.integration`), resolving
     /// each `(@ vault.x.y )` with `vault("x.y")`.
     ///
+    /// Meya settings this bridge does not implement ([`MEYA_SETTINGS_IGNORED`]) are ignored,
+    /// each with a warning (see [`Config::warnings`]); Meya's `markdown` feature list
+    /// (`[format, linkify, ...]`) turns Markdown on, as a whole. Anything else unknown is an
+    /// error: a typo must not pass.
+    ///
     /// # Errors
     /// [`ConfigError::Syntax`] for malformed YAML; [`ConfigError::Invalid`] for another
     /// `type`, an unknown setting, or a vault reference the lookup does not know.
@@ -361,16 +418,36 @@ impl ConfigLoader {
             let Some(key) = key.as_str().map(str::to_owned) else {
                 continue;
             };
+            if MEYA_SETTINGS_IGNORED.contains(&key.as_str()) {
+                self.ignore(&key);
+                continue;
+            }
             match (key.as_str(), value) {
                 ("type", Yaml::String(kind)) if kind == "meya.zendesk.support.integration" => {}
                 ("type", _) => problems.push(Problem {
                     setting: "type".into(),
                     message: "must be meya.zendesk.support.integration".into(),
                 }),
+                ("markdown", Yaml::Array(features)) => {
+                    // Meya picks Markdown features one by one; SunCo renders Markdown whole.
+                    if features.len() < 4 && !features.is_empty() {
+                        self.warnings.push(Problem {
+                            setting: "markdown".into(),
+                            message: "lists Meya Markdown features; SunCo renders Markdown as \
+                                      a whole, so Markdown is on"
+                                .into(),
+                        });
+                    }
+                    self.set(key, Value::Bool(!features.is_empty()), &mut problems);
+                }
                 (_, Yaml::Hash(inner)) => {
                     for (inner_key, inner_value) in inner {
                         if let Some(inner_key) = inner_key.as_str() {
                             let name = format!("{key}.{inner_key}");
+                            if MEYA_SETTINGS_IGNORED.contains(&name.as_str()) {
+                                self.ignore(&name);
+                                continue;
+                            }
                             match yaml_to_json(&inner_value, &vault, &name) {
                                 Ok(value) => self.set(name, value, &mut problems),
                                 Err(problem) => problems.push(problem),
@@ -389,6 +466,17 @@ impl ConfigLoader {
         } else {
             Err(ConfigError::Invalid(problems))
         }
+    }
+
+    fn ignore(&mut self, setting: &str) {
+        tracing::warn!(
+            setting,
+            "Meya setting not implemented by this bridge; ignored"
+        );
+        self.warnings.push(Problem {
+            setting: setting.to_owned(),
+            message: "is a Meya setting this bridge does not implement; ignored".into(),
+        });
     }
 
     /// Adds the process environment's settings (see [`ENVIRONMENT`]).
@@ -424,6 +512,7 @@ impl ConfigLoader {
     /// # Errors
     /// [`ConfigError::Invalid`] listing every missing or invalid setting.
     pub fn build(self) -> Result<Config, ConfigError> {
+        let warnings = self.warnings;
         let mut check = Checker {
             values: self.values,
             problems: Vec::new(),
@@ -468,6 +557,8 @@ impl ConfigLoader {
         let create_missing_sunco_user = check.flag("create_missing_sunco_user", false);
         let new_ticket_for_unlinked_reply = check.flag("new_ticket_for_unlinked_reply", true);
         let private_attachments = check.flag("private_attachments", false);
+        let media_hosts = check.list("media_hosts");
+        let media_allow_private = check.flag("media_allow_private_addresses", false);
         let unlink_ticket_status = check.statuses("unlink_ticket_status");
         let auto_reopen_ticket = check.auto_reopen("auto_reopen_ticket");
         let api_timeout = check.duration("api_timeout", Duration::from_secs(5));
@@ -496,6 +587,15 @@ impl ConfigLoader {
             },
         };
 
+        let zendesk_host = subdomain
+            .as_ref()
+            .map(|subdomain| format!("{subdomain}.zendesk.com"));
+        let media =
+            match MediaPolicy::new(zendesk_host.as_deref(), &media_hosts, media_allow_private) {
+                Ok(media) => Some(media),
+                Err(message) => check.problem("media_hosts", &message),
+            };
+
         if !check.problems.is_empty() {
             return Err(ConfigError::Invalid(check.problems));
         }
@@ -508,6 +608,7 @@ impl ConfigLoader {
             key_secret,
             webhook_secret,
             host,
+            media,
         ) {
             (
                 Some(auth),
@@ -518,6 +619,7 @@ impl ConfigLoader {
                 Some(key_secret),
                 Some(webhook_secret),
                 Some(host),
+                Some(media),
             ) => Ok(Config {
                 zendesk: ZendeskConfig {
                     subdomain,
@@ -546,6 +648,8 @@ impl ConfigLoader {
                 create_missing_sunco_user,
                 new_ticket_for_unlinked_reply,
                 private_attachments,
+                media,
+                warnings,
             }),
             // Every `None` above recorded a problem, so this arm is not reached; it stays an
             // error rather than a panic.
@@ -642,6 +746,28 @@ impl Checker {
             self.problem::<()>(setting, "must contain `closed`");
         }
         statuses
+    }
+
+    /// A list of strings: an array, or one comma-separated string (as from the environment).
+    fn list(&mut self, setting: &str) -> Vec<String> {
+        match self.values.get(setting) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|item| item.trim().to_owned())
+                .filter(|item| !item.is_empty())
+                .collect(),
+            Some(Value::String(text)) => text
+                .split(',')
+                .map(|item| item.trim().to_owned())
+                .filter(|item| !item.is_empty())
+                .collect(),
+            Some(_) => {
+                self.problem::<()>(setting, "must be a list of strings");
+                Vec::new()
+            }
+        }
     }
 
     fn auto_reopen(&mut self, setting: &str) -> AutoReopen {

@@ -130,5 +130,23 @@ impl WebhookRejection {
     }
 }
 
+/// The longest error text recorded on an entry or a delivery.
+const MAX_ERROR_CHARS: usize = 2000;
+
+/// An error and its causes on one line, bounded.
+pub(crate) fn describe(error: &Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if text.chars().count() > MAX_ERROR_CHARS {
+        text = text.chars().take(MAX_ERROR_CHARS).collect();
+    }
+    text
+}
+
 /// `Result` with the bridge's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -24,9 +24,6 @@ use tokio::sync::watch;
 
 use crate::{Bridge, Error, Result, WebhookRejection, ZendeskWebhookOutcome};
 
-/// The longest error text recorded on an entry.
-const MAX_ERROR_CHARS: usize = 2000;
-
 /// What an `accept_*` call recorded. Answer 200 either way.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -39,9 +36,10 @@ pub struct Accepted {
 
 impl Bridge {
     /// Verifies a Zendesk webhook (basic auth, signature, payload) and records it durably for
-    /// the [`InboxWorker`]; answer 200 once this returns `Ok`. A request whose signature was
-    /// recorded before (a replay within the signature's time window, or a retry) is a
-    /// duplicate: nothing new is stored.
+    /// the [`InboxWorker`]; answer 200 once this returns `Ok`. One invocation of the webhook
+    /// is one entry: Zendesk's retries of it, and a replay of the same request, are duplicates
+    /// (nothing new is stored), while two updates of a ticket are two entries even within one
+    /// second. Requests without Zendesk's invocation id header are told apart by signature.
     ///
     /// # Errors
     /// [`WebhookRejection`]: 401 for bad credentials or signature, 400 for a malformed body,
@@ -52,19 +50,12 @@ impl Bridge {
         raw_body: &[u8],
     ) -> Result<Accepted, WebhookRejection> {
         let event = self.verify_zendesk_webhook(headers, raw_body)?;
-        // The signature covers the body and the timestamp: a replay of a signed request
-        // (or Zendesk's retry of one we already recorded) is recognised by it and stored once.
-        let signature = headers
-            .get(zendesk_support::webhook::SIGNATURE_HEADER)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-            .trim();
         let message = InboxMessage::new(
             ZENDESK_SUPPORT,
             format!("zendesk:ticket:{}", event.ticket.id),
             raw_body.to_vec(),
         )
-        .dedup_key(format!("signature:{signature}"));
+        .dedup_key(zendesk_dedup_key(headers));
         let mut accepted = Accepted::default();
         self.record(&message, &mut accepted).await?;
         Ok(accepted)
@@ -501,7 +492,7 @@ impl InboxWorker {
         let Some(first) = unfinished.first() else {
             return Ok(BatchOutcome::Done);
         };
-        let text = describe(&error);
+        let text = crate::error::describe(&error);
         let give_up = !error.is_transient() || first.attempt() >= self.options.max_attempts;
         let outcome = if give_up {
             BatchOutcome::Failed { reason: text }
@@ -546,21 +537,6 @@ impl InboxWorker {
     }
 }
 
-/// An error and its causes on one line, bounded.
-fn describe(error: &Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    if text.chars().count() > MAX_ERROR_CHARS {
-        text = text.chars().take(MAX_ERROR_CHARS).collect();
-    }
-    text
-}
-
 fn log_report(report: &BatchReport) {
     match &report.outcome {
         BatchOutcome::Done => tracing::debug!(
@@ -585,6 +561,25 @@ fn log_report(report: &BatchReport) {
             "inbox batch given up; kept as failed"
         ),
     }
+}
+
+/// What makes one Zendesk delivery one inbox entry. Zendesk names each invocation of the
+/// webhook (`x-zendesk-webhook-invocation-id`), the same on its retries and different for two
+/// updates, even two in one second whose bodies, timestamps and so signatures are the same.
+/// A request without it falls back on the signature (body and timestamp to the second), which
+/// still recognises a replayed request.
+fn zendesk_dedup_key(headers: &HeaderMap) -> String {
+    // Zendesk's ids are short numbers; the header is unsigned, so an odd one is not trusted.
+    let invocation = zendesk_support::webhook::invocation_id(headers).filter(|id| id.len() <= 128);
+    if let Some(invocation) = invocation {
+        return format!("invocation:{invocation}");
+    }
+    let signature = headers
+        .get(zendesk_support::webhook::SIGNATURE_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .trim();
+    format!("signature:{signature}")
 }
 
 /// Used by `Bridge` to wake an idle worker loop when this process records work.

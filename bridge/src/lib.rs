@@ -56,7 +56,10 @@ pub mod config;
 mod error;
 pub mod filter;
 mod inbox;
+pub mod lifecycle;
 mod links;
+pub mod media;
+mod message_text;
 mod rx;
 mod tx;
 mod unhandled;
@@ -66,7 +69,9 @@ pub use bridge::{Bridge, CONVERSATION_KEY, MAX_FILE_BYTES, MODE_KEY, PREVIOUS_TI
 pub use error::{Error, Result, WebhookRejection};
 pub use inbox::{Accepted, BatchOutcome, BatchReport, InboxWorker, WorkerOptions};
 pub use links::carry_html_links;
-pub use rx::{COMMENT_ID_KEY, DeliveredComment, PART_KEY, RxOutcome};
+pub use rx::{
+    COMMENT_ID_KEY, DeliveredComment, PART_KEY, RefusedComment, RxOutcome, SkippedComment,
+};
 pub use tx::EventOutcome;
 pub use unhandled::{Link, Outcome};
 pub use zendesk_webhook::ZendeskWebhookOutcome;

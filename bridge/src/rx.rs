@@ -1,18 +1,20 @@
 //! rx, Zendesk -> SunCo: a linked ticket's public agent comments become business messages,
 //! each exactly once.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use meya_links::{ClaimOutcome, DeliveryClaim, ThreadId, ZENDESK_SUPPORT};
-use sunshine_conversations::{MAX_TEXT_CHARS, NewContent, NewMessage, UserFilter};
-use zendesk_support::{Attachment, Comment};
+use sunshine_conversations::{NewContent, NewMessage, UserFilter};
+use zendesk_support::{Attachment, Comment, Role, User};
 
 use crate::bridge::{CONVERSATION_KEY, MAX_FILE_BYTES};
+use crate::message_text::{self, LIMIT, MIN_BUDGET};
 use crate::{Bridge, Error, Result};
 
 /// One message of a comment, before media URLs are resolved.
 enum Part<'c> {
-    Ready(NewContent),
+    /// Text (Markdown when `markdown` is set), cut again if SunCo refuses it.
+    Text(String),
     Media {
         attachment: &'c Attachment,
         text: Option<String>,
@@ -21,7 +23,9 @@ enum Part<'c> {
 
 /// Message metadata: the Zendesk comment a message comes from.
 pub const COMMENT_ID_KEY: &str = "zendesk_comment_id";
-/// Message metadata: which of the comment's messages it is (text, then media), from 0.
+/// Message metadata: which of the comment's messages it is: `0`, `1`, ... in order (text,
+/// then media). A text part SunCo refused and that was cut smaller has pieces `n.0`, `n.1`,
+/// ..., and theirs `n.1.0`, ... in turn.
 pub const PART_KEY: &str = "zendesk_part";
 
 /// One comment delivered as SunCo messages.
@@ -34,17 +38,81 @@ pub struct DeliveredComment {
     pub message_ids: Vec<String>,
 }
 
+/// A public comment that is not sent to the customer, because its author is not an agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SkippedComment {
+    /// The Zendesk comment id.
+    pub comment_id: i64,
+    /// Why it was not sent.
+    pub reason: &'static str,
+}
+
+/// A comment SunCo refused for good (400 or 422, at every size the bridge tried): recorded
+/// as failed, and the agent told on the ticket; the comments after it go on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RefusedComment {
+    /// The Zendesk comment id.
+    pub comment_id: i64,
+    /// SunCo's reason.
+    pub reason: String,
+}
+
 /// What one rx pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RxOutcome {
     /// Comments delivered by this pass.
     pub delivered: Vec<DeliveredComment>,
-    /// Comments an earlier pass had delivered.
+    /// Comments an earlier pass had delivered, skipped or given up on.
     pub already_delivered: usize,
     /// Comments another worker is delivering right now (this pass stopped there, to keep
     /// the order).
     pub in_progress: usize,
+    /// Public comments this pass found were not written by an agent (the requester, a CC'd
+    /// person or follower replying by email, an unknown author): recorded, never sent.
+    pub skipped: Vec<SkippedComment>,
+    /// Comments SunCo refused for good in this pass.
+    pub refused: Vec<RefusedComment>,
+}
+
+/// The name to show for a comment's author when the author may speak to the customer: an
+/// agent or admin of the account. Everyone else (the requester, CC'd people and followers,
+/// who reply by email as public comments, a user the page does not describe) is not sent.
+fn agent_author(
+    comment: &Comment,
+    users: &[User],
+    requester_id: i64,
+) -> Result<Option<String>, &'static str> {
+    let Some(author_id) = comment.author_id else {
+        return Err("the comment has no author");
+    };
+    if author_id == requester_id {
+        return Err("written by the requester");
+    }
+    let Some(author) = users.iter().find(|user| user.id == Some(author_id)) else {
+        return Err("the author is unknown");
+    };
+    match &author.role {
+        Some(Role::Agent | Role::Admin) => Ok(author.name.clone()),
+        Some(Role::EndUser) => Err("written by an end-user (a CC'd person or follower)"),
+        _ => Err("the author's role is not agent or admin"),
+    }
+}
+
+/// Whether SunCo refused a message for its content (so sending it again as it is would be
+/// refused again), rather than failing for a reason of its own or ours.
+/// With `private_attachments`, an attachment Zendesk no longer has (404, 410) or that is over
+/// the size cap cannot be carried either.
+fn is_refusal(error: &Error) -> bool {
+    match error {
+        Error::SunCo(sunshine_conversations::Error::TextTooLong { .. })
+        | Error::Zendesk(zendesk_support::Error::TooLarge { .. }) => true,
+        Error::SunCo(error) => matches!(error.status(), Some(400 | 413 | 422)),
+        Error::Zendesk(error) => matches!(error.status(), Some(404 | 410)),
+        _ => false,
+    }
 }
 
 impl Bridge {
@@ -138,7 +206,7 @@ impl Bridge {
             .await?;
         let mut outcome = RxOutcome::default();
         for comment in &page.items {
-            if !comment.public || comment.author_id == Some(requester_id) {
+            if !comment.public {
                 continue;
             }
             let claim = match self
@@ -161,46 +229,102 @@ impl Bridge {
                 }
                 _ => continue,
             };
-            let author = comment.author_id.and_then(|id| {
-                page.users
-                    .iter()
-                    .find(|user| user.id == Some(id))
-                    .and_then(|user| user.name.clone())
-            });
+            // Decided once and recorded: a CC'd person's reply stays unsent even if their
+            // role changes later.
+            let author = match agent_author(comment, &page.users, requester_id) {
+                Ok(author) => author,
+                Err(reason) => {
+                    self.store.delivery_complete(&claim, "").await?;
+                    tracing::debug!(comment_id = comment.id, reason, "comment not sent");
+                    outcome.skipped.push(SkippedComment {
+                        comment_id: comment.id,
+                        reason,
+                    });
+                    continue;
+                }
+            };
             // A later attempt follows a worker that may have sent some parts before it
             // stopped: find them by their metadata and send only the rest.
             let sent = if claim.attempt() > 1 {
                 self.parts_already_sent(conversation_id, comment.id).await?
             } else {
-                BTreeMap::new()
+                HashMap::new()
             };
-            let message_ids = self
+            let mut message_ids = Vec::new();
+            let sending = self
                 .send_comment(
                     ticket_id,
                     comment,
                     author.as_deref(),
                     conversation_id,
-                    &claim,
                     sent,
+                    &mut message_ids,
                 )
-                .await?;
-            self.store
-                .delivery_complete(&claim, &message_ids.join(","))
-                .await?;
-            outcome.delivered.push(DeliveredComment {
-                comment_id: comment.id,
-                message_ids,
-            });
+                .await;
+            match sending {
+                Ok(()) => {
+                    self.store
+                        .delivery_complete(&claim, &message_ids.join(","))
+                        .await?;
+                    outcome.delivered.push(DeliveredComment {
+                        comment_id: comment.id,
+                        message_ids,
+                    });
+                }
+                Err(error) if is_refusal(&error) => {
+                    let reason = crate::error::describe(&error);
+                    self.refused(ticket_id, comment.id, &claim, &reason, message_ids.len())
+                        .await?;
+                    outcome.refused.push(RefusedComment {
+                        comment_id: comment.id,
+                        reason,
+                    });
+                }
+                Err(error) => {
+                    self.settle_failed_claim(&claim, &error).await;
+                    return Err(error);
+                }
+            }
         }
         Ok(outcome)
     }
 
-    /// The parts of a comment already in the conversation (newest page), by part number.
+    /// Records a comment SunCo refused for good, and tells the agent on the ticket, once.
+    async fn refused(
+        &self,
+        ticket_id: i64,
+        comment_id: i64,
+        claim: &DeliveryClaim,
+        reason: &str,
+        parts_sent: usize,
+    ) -> Result<()> {
+        tracing::warn!(ticket_id, comment_id, reason, "SunCo refused a comment");
+        let recorded = format!("refused by SunCo after {parts_sent} part(s) were sent: {reason}");
+        self.store
+            .delivery_fail(claim, &truncate(&recorded, 2000))
+            .await?;
+        let note = format!(
+            "Comment {comment_id} did not reach the customer's messenger: Sunshine \
+             Conversations refused it ({}).{} The comments after it are still delivered; \
+             rephrase or shorten it and add it as a new comment.",
+            truncate(reason, 500),
+            if parts_sent > 0 {
+                format!(" The first {parts_sent} message(s) of it were delivered.")
+            } else {
+                String::new()
+            }
+        );
+        self.note_once(ticket_id, &format!("refused-{comment_id}"), &note)
+            .await;
+        Ok(())
+    }
+
+    /// The parts of a comment already in the conversation (newest page), by part key.
     async fn parts_already_sent(
         &self,
         conversation_id: &str,
         comment_id: i64,
-    ) -> Result<BTreeMap<usize, String>> {
+    ) -> Result<HashMap<String, String>> {
         let page = self.sunco.messages().list(conversation_id).send().await?;
         let comment_id = comment_id.to_string();
         Ok(page
@@ -211,54 +335,114 @@ impl Bridge {
                 if metadata.get(COMMENT_ID_KEY)?.as_str()? != comment_id {
                     return None;
                 }
-                let part = metadata.get(PART_KEY)?.as_str()?.parse().ok()?;
+                let part = metadata.get(PART_KEY)?.as_str()?.to_owned();
                 Some((part, message.id))
             })
             .collect())
     }
 
-    /// Posts one comment's messages, skipping parts already `sent`. A failure settles the
-    /// claim (see `settle_failed_claim`): the next attempt checks before sending again.
+    /// Posts one comment's messages in order, skipping parts already `sent`, pushing each
+    /// message id onto `ids` as it goes. A text part SunCo refuses is cut into pieces at half
+    /// the size and those are sent instead, down to [`MIN_BUDGET`]; a refusal past that, or
+    /// of a media part, ends the comment (its earlier parts stay sent).
     async fn send_comment(
         &self,
         ticket_id: i64,
         comment: &Comment,
         author: Option<&str>,
         conversation_id: &str,
-        claim: &DeliveryClaim,
-        mut sent: BTreeMap<usize, String>,
-    ) -> Result<Vec<String>> {
-        let mut ids = Vec::new();
+        sent: HashMap<String, String>,
+        ids: &mut Vec<String>,
+    ) -> Result<()> {
+        let markdown = self.config.markdown;
         for (number, part) in self.contents(comment).into_iter().enumerate() {
-            if let Some(id) = sent.remove(&number) {
-                ids.push(id);
-                continue;
-            }
-            let posted = async {
-                let mut message = NewMessage::new(self.resolve(part).await?)
-                    .metadata(COMMENT_ID_KEY, comment.id.to_string())
-                    .metadata(PART_KEY, number.to_string())
-                    .metadata("zendesk_ticket_id", ticket_id.to_string());
-                if let Some(name) = author {
-                    message = message.display_name(name);
-                }
-                Ok::<_, Error>(
-                    self.sunco
+            let key = number.to_string();
+            let text = match part {
+                Part::Text(text) => text,
+                media @ Part::Media { .. } => {
+                    if let Some(id) = sent.get(&key) {
+                        ids.push(id.clone());
+                        continue;
+                    }
+                    let content = self.resolve(media).await?;
+                    let message = self.message(content, ticket_id, comment.id, &key, author);
+                    let posted = self
+                        .sunco
                         .messages()
                         .post(conversation_id, &message)
-                        .await?,
-                )
-            }
-            .await;
-            match posted {
-                Ok(posted) => ids.extend(posted.into_iter().map(|m| m.id)),
-                Err(error) => {
-                    self.settle_failed_claim(claim, &error).await;
-                    return Err(error);
+                        .await?;
+                    ids.extend(posted.into_iter().map(|m| m.id));
+                    continue;
+                }
+            };
+            // Pieces still to send, in order: (part key, text, budget). A refused piece is
+            // replaced by its halves' pieces, keyed below it; a retry finds which were sent
+            // by the same keys, since cutting is deterministic.
+            let mut pending = vec![(key, text, LIMIT)];
+            while let Some((key, text, budget)) = pending.pop() {
+                if let Some(id) = sent.get(&key) {
+                    ids.push(id.clone());
+                    continue;
+                }
+                let was_cut = sent.keys().any(|k| k.starts_with(&format!("{key}.")));
+                let smaller = budget / 2;
+                if !was_cut {
+                    let content = if markdown {
+                        NewContent::markdown(text.clone())
+                    } else {
+                        NewContent::text(text.clone())
+                    };
+                    let message = self.message(content, ticket_id, comment.id, &key, author);
+                    match self.sunco.messages().post(conversation_id, &message).await {
+                        Ok(posted) => {
+                            ids.extend(posted.into_iter().map(|m| m.id));
+                            continue;
+                        }
+                        Err(error) => {
+                            let error = Error::from(error);
+                            // Cutting helps only a piece too long for the smaller budget;
+                            // anything else was refused for what it says.
+                            if !is_refusal(&error)
+                                || smaller < MIN_BUDGET
+                                || message_text::fits(&text, markdown, smaller)
+                            {
+                                return Err(error);
+                            }
+                            tracing::info!(
+                                comment_id = comment.id,
+                                part = %key,
+                                budget = smaller,
+                                "SunCo refused a part; sending it in smaller pieces"
+                            );
+                        }
+                    }
+                }
+                let pieces = message_text::split(&text, markdown, smaller);
+                for (index, piece) in pieces.into_iter().enumerate().rev() {
+                    pending.push((format!("{key}.{index}"), piece, smaller));
                 }
             }
         }
-        Ok(ids)
+        Ok(())
+    }
+
+    /// A business message from `author` with the metadata that finds it again.
+    fn message(
+        &self,
+        content: NewContent,
+        ticket_id: i64,
+        comment_id: i64,
+        part: &str,
+        author: Option<&str>,
+    ) -> NewMessage {
+        let mut message = NewMessage::new(content)
+            .metadata(COMMENT_ID_KEY, comment_id.to_string())
+            .metadata(PART_KEY, part)
+            .metadata("zendesk_ticket_id", ticket_id.to_string());
+        if let Some(name) = author {
+            message = message.display_name(name);
+        }
+        message
     }
 
     /// The messages a comment becomes: its text (Markdown or plain, per `markdown`) and its
@@ -276,25 +460,22 @@ impl Bridge {
             .iter()
             .filter(|attachment| attachment.content_url.is_some())
             .collect();
-        let text_content = |text: String| {
-            if self.config.markdown {
-                NewContent::markdown(text)
-            } else {
-                NewContent::text(text)
-            }
-        };
+        let markdown = self.config.markdown;
         let mut contents = Vec::new();
         let mut media_text = None;
         match text {
+            // Media text is plain text, under the same limit.
             Some(text)
                 if self.config.include_text_with_media
                     && !media.is_empty()
-                    && text.chars().count() <= MAX_TEXT_CHARS =>
+                    && message_text::fits(&text, false, LIMIT) =>
             {
                 media_text = Some(text);
             }
             Some(text) => contents.extend(
-                split_text(&text, MAX_TEXT_CHARS).map(|text| Part::Ready(text_content(text))),
+                message_text::split(&text, markdown, LIMIT)
+                    .into_iter()
+                    .map(Part::Text),
             ),
             None => {}
         }
@@ -312,7 +493,7 @@ impl Bridge {
     /// uploaded to SunCo.
     async fn resolve(&self, part: Part<'_>) -> Result<NewContent> {
         let (attachment, text) = match part {
-            Part::Ready(content) => return Ok(content),
+            Part::Text(text) => return Ok(NewContent::text(text)),
             Part::Media { attachment, text } => (attachment, text),
         };
         let source = attachment.content_url.clone().unwrap_or_default();
@@ -344,64 +525,7 @@ impl Bridge {
     }
 }
 
-/// Splits text into pieces of at most `max` characters, in order: at paragraph breaks where
-/// possible, else at line breaks, else at spaces, else anywhere.
-fn split_text(text: &str, max: usize) -> impl Iterator<Item = String> + '_ {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        let rest_trimmed = rest.trim_start_matches('\n');
-        if rest_trimmed.is_empty() {
-            return None;
-        }
-        rest = rest_trimmed;
-        if rest.chars().count() <= max {
-            let piece = rest.to_owned();
-            rest = "";
-            return Some(piece);
-        }
-        let limit = rest.char_indices().nth(max).map_or(rest.len(), |(i, _)| i);
-        let window = &rest[..limit];
-        let cut = ["\n\n", "\n", " "]
-            .iter()
-            .find_map(|separator| window.rfind(separator).filter(|&at| at > 0))
-            .unwrap_or(limit);
-        let (piece, remainder) = rest.split_at(cut);
-        rest = remainder.trim_start_matches(' ');
-        Some(piece.trim_end().to_owned())
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_text;
-
-    #[test]
-    fn short_text_is_one_piece() {
-        assert_eq!(split_text("hello", 10).collect::<Vec<_>>(), ["hello"]);
-    }
-
-    #[test]
-    fn long_text_splits_at_paragraphs_then_lines_then_spaces() {
-        let text = "aaaa bbbb\n\ncccc dddd\neeee";
-        assert_eq!(
-            split_text(text, 12).collect::<Vec<_>>(),
-            ["aaaa bbbb", "cccc dddd", "eeee"]
-        );
-        assert_eq!(
-            split_text("abcdefghij", 4).collect::<Vec<_>>(),
-            ["abcd", "efgh", "ij"]
-        );
-        let long: String = "word ".repeat(2000);
-        let pieces: Vec<String> = split_text(&long, 4096).collect();
-        assert!(pieces.iter().all(|piece| piece.chars().count() <= 4096));
-        assert_eq!(pieces.concat().replace(' ', ""), long.replace(' ', ""));
-    }
-
-    #[test]
-    fn multibyte_text_splits_on_char_boundaries() {
-        let text = "é".repeat(10);
-        let pieces: Vec<String> = split_text(&text, 3).collect();
-        assert_eq!(pieces.len(), 4);
-        assert_eq!(pieces.concat(), text);
-    }
+/// At most `max` characters of `text`.
+fn truncate(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
 }

@@ -11,6 +11,7 @@ use zendesk_support::{NewComment, NewTicket, TicketStatus, TicketUpdate};
 
 use crate::bridge::{MAX_FILE_BYTES, MODE_KEY, PREVIOUS_TICKET_KEY};
 use crate::config::AutoReopen;
+use crate::lifecycle::{Fate, Replaced};
 use crate::{Bridge, Error, Result, WebhookRejection};
 
 /// The longest text one batched comment gets; more messages go in the next comment.
@@ -19,6 +20,19 @@ const MAX_BATCH_CHARS: usize = 32 * 1024;
 const CLOCK_SKEW_SECS: i64 = 60;
 /// What separates batched messages in one comment.
 const PARAGRAPH: &str = "\n\n";
+/// How often one chunk may follow its thread to another ticket (merges, a closed ticket's
+/// follow-up) before the attempt gives up and is retried.
+const MAX_TICKET_MOVES: usize = 6;
+
+/// What `should_reopen` found.
+enum Reopen {
+    /// Reopen with the comment.
+    Yes,
+    /// Comment only.
+    No,
+    /// The ticket is closed, merged or gone: move the thread off it first.
+    Moved(Fate),
+}
 
 /// A customer message on its way to a ticket; `index` is its place in the request.
 struct Candidate<'e> {
@@ -330,6 +344,8 @@ impl Bridge {
     }
 
     /// Sends one chunk of messages as one comment: on the linked ticket, else on a new one.
+    /// A linked ticket that turns out closed, merged or deleted is replaced (see
+    /// [`lifecycle`](crate::lifecycle)) and the chunk goes to the replacement.
     async fn send_chunk(
         &self,
         thread: &ThreadId,
@@ -340,103 +356,162 @@ impl Bridge {
     ) -> Result<()> {
         let event_id = |pending: &Pending<'_>| group[pending.index].event_id.to_owned();
         let retrying = chunk.iter().any(|pending| pending.claim.attempt() > 1);
-        let linked = self
-            .store
-            .thread_try_reverse_lookup(thread, ZENDESK_SUPPORT)
-            .await?
-            .and_then(|id| id.parse::<i64>().ok());
-        let (ticket_id, chunk) = match linked {
-            Some(ticket_id) => (ticket_id, chunk),
-            None => {
-                if !self.config.new_ticket_for_unlinked_reply {
-                    for pending in chunk {
-                        self.store.delivery_complete(pending.claim, "").await?;
-                        outcomes[pending.index] = Some(EventOutcome::Ignored {
-                            event_id: event_id(pending),
-                            reason: "the conversation's ticket was unlinked",
-                        });
-                    }
-                    return Ok(());
-                }
-                // An earlier attempt may have posted these on the ticket unlinked since.
-                let mut chunk = chunk;
-                let previous = if retrying {
-                    self.store
-                        .thread_get(thread, PREVIOUS_TICKET_KEY)
-                        .await?
-                        .and_then(|id| id.parse::<i64>().ok())
-                } else {
-                    None
-                };
-                if let Some(previous) = previous {
-                    let found = self
-                        .already_posted(previous, requester_id, group, chunk, outcomes)
+        let mut chunk = chunk;
+        // Each turn either posts the chunk or moves the thread to another ticket; a ticket
+        // merged into one that is then closed takes a few turns.
+        for _ in 0..MAX_TICKET_MOVES {
+            let linked = self
+                .store
+                .thread_try_reverse_lookup(thread, ZENDESK_SUPPORT)
+                .await?
+                .and_then(|id| id.parse::<i64>().ok());
+            let (ticket_id, rest) = match linked {
+                Some(ticket_id) => (ticket_id, chunk),
+                None => {
+                    let opened = self
+                        .open_ticket(thread, requester_id, group, chunk, outcomes, retrying)
                         .await?;
-                    chunk = &chunk[found..];
+                    match opened {
+                        Some(opened) => opened,
+                        None => return Ok(()),
+                    }
                 }
-                let Some((first, rest)) = chunk.split_first() else {
-                    return Ok(());
-                };
-                // The ticket opens with the first message alone, under that message's
-                // Idempotency-Key: a retry, whatever else its batch holds, gets the same ticket
-                // back. The rest follow as one comment.
-                let first_message = &group[first.index].event.message.id;
-                let created = self
-                    .zendesk
-                    .tickets()
-                    .create(
-                        NewTicket::new(first.comment.clone())
-                            .requester_id(requester_id)
-                            .tag("sunco"),
-                    )
-                    .idempotency_key(format!("sunco-message-{first_message}"))
-                    .send()
+            };
+            // A later attempt follows a worker that may have posted (some of) these before it
+            // stopped (a timeout, a crash): look for them on the ticket before posting again.
+            let mut rest = rest;
+            if retrying {
+                let found = self
+                    .already_posted(ticket_id, requester_id, group, rest, outcomes)
                     .await?;
-                let ticket_id = created.ticket.id;
-                self.store
-                    .thread_link(ZENDESK_SUPPORT, &ticket_id.to_string(), thread)
-                    .await?;
-                self.store.thread_set(thread, MODE_KEY, "customer").await?;
-                self.store
-                    .delivery_complete(first.claim, &format!("ticket:{ticket_id}"))
-                    .await?;
-                outcomes[first.index] = Some(EventOutcome::TicketCreated {
-                    event_id: event_id(first),
-                    ticket_id,
-                });
-                (ticket_id, rest)
+                rest = &rest[found..];
             }
-        };
-        // A later attempt follows a worker that may have posted (some of) these before it
-        // stopped (a timeout, a crash): look for them on the ticket before posting again.
-        let mut rest = chunk;
-        if retrying {
-            let found = self
-                .already_posted(ticket_id, requester_id, group, rest, outcomes)
-                .await?;
-            rest = &rest[found..];
-        }
-        if rest.is_empty() {
+            if rest.is_empty() {
+                return Ok(());
+            }
+            let reopen = match self.should_reopen(thread, ticket_id).await? {
+                Reopen::Moved(fate) => {
+                    self.move_off(thread, ticket_id, fate).await?;
+                    chunk = rest;
+                    continue;
+                }
+                Reopen::Yes => true,
+                Reopen::No => false,
+            };
+            let mut update = TicketUpdate::comment(merged(rest, requester_id));
+            if reopen {
+                update = update.with_status(TicketStatus::Open);
+            }
+            let updated = match self.zendesk.tickets().update(ticket_id, &update).await {
+                Ok(updated) => updated,
+                // Closed (422) or deleted (404)? Read what became of it; a 422 for another
+                // reason stays an error.
+                Err(error) if matches!(error.status(), Some(404 | 422)) => {
+                    match self.ticket_fate(ticket_id).await? {
+                        Fate::Open => return Err(error.into()),
+                        fate => {
+                            self.move_off(thread, ticket_id, fate).await?;
+                            chunk = rest;
+                            continue;
+                        }
+                    }
+                }
+                Err(error) => return Err(error.into()),
+            };
+            let comment_id = updated.comment_id();
+            let target = comment_id.map(|id| id.to_string()).unwrap_or_default();
+            for pending in rest {
+                self.store.delivery_complete(pending.claim, &target).await?;
+                outcomes[pending.index] = Some(EventOutcome::Commented {
+                    event_id: event_id(pending),
+                    ticket_id,
+                    comment_id,
+                    reopened: reopen,
+                });
+            }
             return Ok(());
         }
-        let reopen = self.should_reopen(thread, ticket_id).await?;
-        let mut update = TicketUpdate::comment(merged(rest, requester_id));
-        if reopen {
-            update = update.with_status(TicketStatus::Open);
+        Err(Error::Busy(format!(
+            "the thread's ticket moved {MAX_TICKET_MOVES} times while a reply was sent"
+        )))
+    }
+
+    /// Opens a ticket for a chunk whose thread has none linked: a follow-up of a ticket a
+    /// reply found closed (or a new one for a deleted ticket), or, when
+    /// `new_ticket_for_unlinked_reply`, a new ticket for a conversation whose ticket was
+    /// unlinked. The ticket opens with the chunk's first message; answers it and the rest of
+    /// the chunk, or `None` when the chunk was settled here (ignored, or found posted).
+    async fn open_ticket<'a, 'c>(
+        &self,
+        thread: &ThreadId,
+        requester_id: i64,
+        group: &[Candidate<'_>],
+        chunk: &'a [Pending<'c>],
+        outcomes: &mut [Option<EventOutcome>],
+        retrying: bool,
+    ) -> Result<Option<(i64, &'a [Pending<'c>])>> {
+        let event_id = |pending: &Pending<'_>| group[pending.index].event_id.to_owned();
+        let replaced = self.replaced_ticket(thread).await?;
+        if replaced.is_none() && !self.config.new_ticket_for_unlinked_reply {
+            for pending in chunk {
+                self.store.delivery_complete(pending.claim, "").await?;
+                outcomes[pending.index] = Some(EventOutcome::Ignored {
+                    event_id: event_id(pending),
+                    reason: "the conversation's ticket was unlinked",
+                });
+            }
+            return Ok(None);
         }
-        let updated = self.zendesk.tickets().update(ticket_id, &update).await?;
-        let comment_id = updated.comment_id();
-        let target = comment_id.map(|id| id.to_string()).unwrap_or_default();
-        for pending in rest {
-            self.store.delivery_complete(pending.claim, &target).await?;
-            outcomes[pending.index] = Some(EventOutcome::Commented {
-                event_id: event_id(pending),
-                ticket_id,
-                comment_id,
-                reopened: reopen,
-            });
+        // An earlier attempt may have posted these on the ticket unlinked since.
+        let mut chunk = chunk;
+        let previous = if retrying {
+            self.store
+                .thread_get(thread, PREVIOUS_TICKET_KEY)
+                .await?
+                .and_then(|id| id.parse::<i64>().ok())
+        } else {
+            None
+        };
+        if let Some(previous) = previous {
+            let found = self
+                .already_posted(previous, requester_id, group, chunk, outcomes)
+                .await?;
+            chunk = &chunk[found..];
         }
-        Ok(())
+        let Some((first, rest)) = chunk.split_first() else {
+            return Ok(None);
+        };
+        // The ticket opens with the first message alone, under that message's
+        // Idempotency-Key: a retry, whatever else its batch holds, gets the same ticket back.
+        // The rest follow as one comment.
+        let first_message = &group[first.index].event.message.id;
+        let mut ticket = NewTicket::new(first.comment.clone())
+            .requester_id(requester_id)
+            .tag("sunco");
+        if let Some(Replaced::Closed(closed)) = replaced {
+            ticket = ticket.follow_up_of(closed);
+        }
+        let created = self
+            .zendesk
+            .tickets()
+            .create(ticket)
+            .idempotency_key(format!("sunco-message-{first_message}"))
+            .send()
+            .await?;
+        let ticket_id = created.ticket.id;
+        self.store
+            .thread_link(ZENDESK_SUPPORT, &ticket_id.to_string(), thread)
+            .await?;
+        self.store.thread_set(thread, MODE_KEY, "customer").await?;
+        self.forget_replaced_ticket(thread).await?;
+        self.store
+            .delivery_complete(first.claim, &format!("ticket:{ticket_id}"))
+            .await?;
+        outcomes[first.index] = Some(EventOutcome::TicketCreated {
+            event_id: event_id(first),
+            ticket_id,
+        });
+        Ok(Some((ticket_id, rest)))
     }
 
     /// Completes the chunk's first messages that an earlier attempt already posted on
@@ -531,8 +606,9 @@ impl Bridge {
     }
 
     /// Whether a customer message should reopen the ticket, per `auto_reopen_ticket`. Costs
-    /// one ticket read, only when reopening is possible at all.
-    async fn should_reopen(&self, thread: &ThreadId, ticket_id: i64) -> Result<bool> {
+    /// one ticket read, only when reopening is possible at all; a ticket that read finds
+    /// closed or gone is not updated but replaced.
+    async fn should_reopen(&self, thread: &ThreadId, ticket_id: i64) -> Result<Reopen> {
         let allowed = match self.config.auto_reopen_ticket {
             AutoReopen::Never => false,
             AutoReopen::Always => true,
@@ -541,18 +617,30 @@ impl Bridge {
             }
         };
         if !allowed {
-            return Ok(false);
+            return Ok(Reopen::No);
         }
-        let ticket = self.zendesk.tickets().get(ticket_id).await?;
-        Ok(matches!(
-            ticket.status,
-            Some(TicketStatus::Pending | TicketStatus::Hold | TicketStatus::Solved)
-        ))
+        let ticket = match self.zendesk.tickets().get(ticket_id).await {
+            Ok(ticket) => ticket,
+            Err(error) if error.status() == Some(404) => {
+                return Ok(Reopen::Moved(Fate::Deleted(ticket_id)));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        Ok(match ticket.status {
+            Some(TicketStatus::Pending | TicketStatus::Hold | TicketStatus::Solved) => Reopen::Yes,
+            Some(TicketStatus::Closed) => match self.fate_of(ticket).await? {
+                Fate::Open => Reopen::No,
+                fate => Reopen::Moved(fate),
+            },
+            _ => Reopen::No,
+        })
     }
 
     /// The comment a message becomes: its text, and its media uploaded to Zendesk (or linked
-    /// by URL when `upload_attachments` is false). `None` for content the bridge does not
-    /// carry (carousels, forms, ...).
+    /// by URL when `upload_attachments` is false). A file that cannot be carried (refused by
+    /// the media policy, gone, too big, too slow, refused by Zendesk's uploads) is named and
+    /// linked in the text instead, with a line saying so: the comment itself still goes.
+    /// `None` for content the bridge does not carry (carousels, forms, ...).
     async fn comment_from(
         &self,
         content: &Content,
@@ -566,27 +654,31 @@ impl Bridge {
         let mut body = text.map(str::trim).unwrap_or_default().to_owned();
         let mut uploads = Vec::new();
         if let Some(media) = media {
-            let uploaded = if self.config.upload_attachments {
-                match self.upload_media(media).await {
-                    Ok(token) => Some(token),
-                    // Too big to carry: the agent still gets the link.
-                    Err(Error::Zendesk(zendesk_support::Error::TooLarge { limit })) => {
-                        tracing::info!(limit, "customer media over the size cap: linked instead");
-                        None
-                    }
-                    Err(error) => return Err(error),
-                }
+            let carried = if self.config.upload_attachments {
+                self.upload_media(media).await?
             } else {
-                None
+                Carried::Linked
             };
-            match uploaded {
-                Some(token) => uploads.push(token),
-                None => {
-                    if !body.is_empty() {
-                        body.push_str(PARAGRAPH);
-                    }
-                    body.push_str(&media.media_url);
+            let link = match carried {
+                Carried::Uploaded(token) => {
+                    uploads.push(token);
+                    None
                 }
+                Carried::Linked => Some(media.media_url.clone()),
+                Carried::Missing(reason) => {
+                    tracing::info!(reason = %reason, "customer media not attached; linked instead");
+                    Some(format!(
+                        "{}: {}\n(The file could not be attached: {reason}.)",
+                        file_name(media),
+                        media.media_url
+                    ))
+                }
+            };
+            if let Some(link) = link {
+                if !body.is_empty() {
+                    body.push_str(PARAGRAPH);
+                }
+                body.push_str(&link);
             }
         }
         if body.is_empty() && uploads.is_empty() {
@@ -600,30 +692,60 @@ impl Bridge {
         Ok(Some(comment))
     }
 
-    /// Copies a customer's media into a Zendesk upload (size-capped); answers its token.
-    async fn upload_media(&self, media: &MediaContent) -> Result<String> {
-        let download = self
-            .zendesk
-            .uploads()
-            .download(&media.media_url, MAX_FILE_BYTES)
-            .await?;
-        let file_name = media
-            .media_url
-            .rsplit('/')
-            .next()
-            .and_then(|name| name.split('?').next())
-            .filter(|name| !name.is_empty())
-            .unwrap_or("attachment");
+    /// Copies a customer's media into a Zendesk upload (size-capped). A failure of the file
+    /// (the fetch, or Zendesk refusing it) answers why; a failure of Zendesk's uploads API
+    /// itself (5xx, 429, a timeout, our credentials) is an error, retried with the reply.
+    async fn upload_media(&self, media: &MediaContent) -> Result<Carried> {
+        let download = match self.media.fetch(&media.media_url, MAX_FILE_BYTES).await {
+            Ok(download) => download,
+            Err(error) => return Ok(Carried::Missing(error.to_string())),
+        };
         let content_type = media
             .media_type
             .clone()
             .or(download.content_type)
             .unwrap_or_else(|| "application/octet-stream".to_owned());
-        let upload = self
+        let uploaded = self
             .zendesk
             .uploads()
-            .upload(file_name, &content_type, download.bytes)
-            .await?;
-        Ok(upload.token)
+            .upload(&file_name(media), &content_type, download.bytes)
+            .await;
+        match uploaded {
+            Ok(upload) => Ok(Carried::Uploaded(upload.token)),
+            Err(error)
+                if matches!(error, zendesk_support::Error::TooLarge { .. })
+                    || error.status().is_some_and(|status| {
+                        (400..500).contains(&status)
+                            && !matches!(status, 401 | 403 | 408 | 409 | 429)
+                    }) =>
+            {
+                Ok(Carried::Missing(format!(
+                    "Zendesk refused the upload ({error})"
+                )))
+            }
+            Err(error) => Err(error.into()),
+        }
     }
+}
+
+/// What became of a customer's file.
+enum Carried {
+    /// Uploaded to Zendesk: the upload token.
+    Uploaded(String),
+    /// Linked by URL, as `upload_attachments: false` asks.
+    Linked,
+    /// Could not be carried: why.
+    Missing(String),
+}
+
+/// The file name a media URL ends with, or `attachment`.
+fn file_name(media: &MediaContent) -> String {
+    media
+        .media_url
+        .rsplit('/')
+        .next()
+        .and_then(|name| name.split(['?', '#']).next())
+        .filter(|name| !name.is_empty())
+        .unwrap_or("attachment")
+        .to_owned()
 }

@@ -220,7 +220,7 @@ impl Bridge {
     /// Posts an internal note on the ticket, at most once per ticket and kind however often
     /// the webhook repeats. A failure to post is logged, not returned: the caller's own error
     /// is the one that matters.
-    async fn note_once(&self, ticket_id: i64, kind: &str, text: &str) {
+    pub(crate) async fn note_once(&self, ticket_id: i64, kind: &str, text: &str) {
         let key = format!("{ticket_id}:{kind}");
         let claim = match self
             .store

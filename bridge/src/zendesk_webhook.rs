@@ -147,6 +147,8 @@ impl Bridge {
                     .thread_unlink(ZENDESK_SUPPORT, &ticket_id.to_string())
                     .await
                     .map_err(Error::from)?;
+                // A reply that met a closed ticket earlier is settled by now.
+                self.forget_replaced_ticket(&thread).await?;
                 tracing::info!(ticket_id, "ticket unlinked from its thread");
                 return Ok(ZendeskWebhookOutcome::Unlinked { ticket_id, rx });
             }

@@ -394,3 +394,129 @@ fn a_base_url_stands_in_for_the_subdomain() {
         Some("http://127.0.0.1:9000")
     );
 }
+
+/// A Meya integration block as Meya users write it, with Meya settings this bridge does not
+/// implement: it loads, and each of them is named once in a warning.
+#[test]
+fn meya_settings_not_implemented_load_with_one_warning_each() {
+    let block = format!(
+        "{SEED_YAML}
+enabled: true
+typing: false
+agent_command_prefix: \"/\"
+verify_token: not-used
+max_attachment_size: 1048576
+avatar:
+  crop: circle
+transcript:
+  count: 10
+  user_prefix: customer
+agent:
+  name: first
+  avatar:
+    image: https://acme.test/a.png
+"
+    )
+    .replace(
+        "filter:\n",
+        "filter:\n  rx: true\n  tx: (@ vault.zendesk.support.subdomain )\n",
+    );
+    let config = Config::loader()
+        .meya_yaml(&block, vault)
+        .unwrap()
+        .env_with(environment(&[]))
+        .build()
+        .unwrap();
+    let mut warned: Vec<&str> = config
+        .warnings
+        .iter()
+        .map(|warning| warning.setting.as_str())
+        .collect();
+    warned.sort_unstable();
+    assert_eq!(
+        warned,
+        [
+            "agent",
+            "agent_command_prefix",
+            "avatar",
+            "enabled",
+            "filter.rx",
+            "filter.tx",
+            "max_attachment_size",
+            "transcript",
+            "typing",
+            "verify_token"
+        ]
+    );
+    assert!(
+        config.warnings[0]
+            .to_string()
+            .contains("does not implement"),
+        "{}",
+        config.warnings[0]
+    );
+    // Everything implemented still took effect.
+    assert!(config.markdown);
+    assert!(!config.extract_html_links);
+
+    // A key that is not Meya's is still an error: typos must not pass.
+    let error = Config::loader()
+        .meya_yaml(&format!("{SEED_YAML}\ntranscrpt:\n  count: 10\n"), vault)
+        .unwrap_err();
+    assert_eq!(problems(error)[0].0, "transcrpt.count");
+    let error = Config::loader()
+        .meya_yaml(&format!("{SEED_YAML}\nmarkdwn: true\n"), vault)
+        .unwrap_err();
+    assert_eq!(problems(error)[0].0, "markdwn");
+}
+
+/// Meya's `markdown` is a flag or a list of Markdown features; a list turns Markdown on.
+#[test]
+fn meya_markdown_feature_lists_turn_markdown_on() {
+    let load = |markdown: &str| {
+        Config::loader()
+            .meya_yaml(
+                &SEED_YAML.replace("markdown: true", &format!("markdown: {markdown}")),
+                vault,
+            )
+            .unwrap()
+            .env_with(environment(&[]))
+            .build()
+            .unwrap()
+    };
+    let listed = load("[format, linkify]");
+    assert!(listed.markdown);
+    assert!(listed.warnings.iter().any(|w| w.setting == "markdown"));
+    let all = load("[format, linkify, breaks, typographer]");
+    assert!(all.markdown && all.warnings.is_empty());
+    assert!(!load("[]").markdown);
+}
+
+#[test]
+fn media_hosts_are_checked_at_load() {
+    let config = Config::loader()
+        .toml(&minimal(
+            r#"media_hosts = ["files.acme.test", "*.cdn.acme.test:8443"]"#,
+        ))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert!(format!("{:?}", config.media).contains("files.acme.test"));
+    let error = Config::loader()
+        .toml(&minimal(r#"media_hosts = ["https://files.acme.test/"]"#))
+        .unwrap()
+        .build()
+        .unwrap_err();
+    assert_eq!(problems(error)[0].0, "media_hosts");
+    // From the environment: comma-separated.
+    let config = Config::loader()
+        .toml(&minimal(""))
+        .unwrap()
+        .env_with(environment(&[(
+            "BRIDGE_MEDIA_HOSTS",
+            "a.test, b.test:9000",
+        )]))
+        .build()
+        .unwrap();
+    assert!(format!("{:?}", config.media).contains("b.test"));
+}

@@ -412,7 +412,7 @@ async fn sunco_429_and_a_timeout_deliver_the_comment_once() {
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    let bridge = Bridge::from_parts(config, zendesk, sunco, Arc::clone(&store));
+    let bridge = Bridge::from_parts(config, zendesk, sunco, Arc::clone(&store)).unwrap();
     let body = payload("jane.doe+vip@example.com", "sunco_send", "Agent");
     bridge
         .accept_zendesk_webhook(&signed(&body, "target-pass"), body.as_bytes())
@@ -472,6 +472,8 @@ async fn a_permanent_refusal_fails_the_entry_and_the_queue_moves_on() {
         json!({"ticket": {"comment": {"body": "good", "public": true, "author_id": 35436}}}),
     )
     .await;
+    // The ticket is open: the 422 had another cause, and the bridge, reading it back, keeps it.
+    mount_ticket_status(&fakes, "open").await;
     let bridge = fakes.bridge(Arc::clone(&store), "auto_reopen_ticket = false");
     accept_reply(&bridge, "ev-1", "msg-1", "bad").await;
     let worker = bridge.inbox_worker().options(fast().max_batch(1));
@@ -502,6 +504,7 @@ async fn a_failed_entry_requeued_after_the_fix_is_delivered_once() {
         .up_to_n_times(1)
         .mount(&fakes.zendesk)
         .await;
+    mount_ticket_status(&fakes, "open").await;
     let bridge = fakes.bridge(Arc::clone(&store), "auto_reopen_ticket = false");
     accept_reply(&bridge, "ev-1", "msg-1", "Where is my parcel?").await;
     let worker = bridge.inbox_worker().options(fast());

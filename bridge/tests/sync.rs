@@ -179,7 +179,15 @@ async fn customer_media_are_uploaded_to_zendesk_or_linked() {
     let url = format!("{}/sc/attachments/photo.png", fakes.sunco.uri());
     let image =
         json!({"type": "image", "mediaUrl": url, "mediaType": "image/png", "text": "the box"});
-    let bridge = fakes.bridge(Arc::clone(&store), "auto_reopen_ticket = false");
+    // The fake's media host is on loopback: listed, and allowed to be private, as only a
+    // local test should.
+    let media_host = fakes.sunco.address().to_string();
+    let bridge = fakes.bridge(
+        Arc::clone(&store),
+        &format!(
+            "auto_reopen_ticket = false\nmedia_hosts = [\"{media_host}\"]\nmedia_allow_private_addresses = true"
+        ),
+    );
     let outcomes = bridge
         .handle_sunco_webhook(
             &sunco_headers("sunco-webhook-secret"),
@@ -226,7 +234,7 @@ async fn solving_unlinks_and_the_next_reply_opens_a_new_ticket(store: Arc<dyn Li
         .and(path("/api/v2/tickets/4021/comments"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "comments": [{"id": 1001, "author_id": 9, "public": true, "body": "Glad it worked out!"}],
-            "users": [{"id": 9, "name": "Sam Agent"}], "meta": {"has_more": false}
+            "users": [{"id": 9, "name": "Sam Agent", "role": "agent"}], "meta": {"has_more": false}
         })))
         .mount(&fakes.zendesk)
         .await;
@@ -570,7 +578,7 @@ async fn a_lost_conversation_is_looked_up_again() {
         .and(path("/api/v2/tickets/4021/comments"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "comments": [{"id": 1001, "author_id": 9, "public": true, "body": "Hello again"}],
-            "meta": {"has_more": false}
+            "users": [{"id": 9, "name": "Sam Agent", "role": "agent"}], "meta": {"has_more": false}
         })))
         .mount(&fakes.zendesk)
         .await;

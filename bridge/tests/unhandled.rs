@@ -226,7 +226,9 @@ async fn a_second_call_reuses_every_link_and_sends_nothing_twice(store: Arc<dyn 
     assert_eq!(second.thread_link, Link::Reused);
     assert_eq!(second.thread, first.thread);
     assert!(second.rx.delivered.is_empty());
-    assert_eq!(second.rx.already_delivered, 2);
+    // Two delivered, and the requester's own comment recorded as not sent.
+    assert_eq!(second.rx.already_delivered, 3);
+    assert!(second.rx.skipped.is_empty());
     assert_eq!(sent_messages(&fakes).await.len(), 3);
     // The second call looked nothing up at SunCo.
     assert_eq!(Fakes::count(&fakes.sunco, "GET", "/").await, 2);
@@ -288,7 +290,7 @@ async fn a_linked_sunco_user_without_a_thread_gets_one(store: Arc<dyn LinkStore>
         .and(path("/api/v2/tickets/4022/comments"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "comments": [{"id": 2001, "author_id": 9, "public": true, "body": "Another thing"}],
-            "meta": {"has_more": false}
+            "users": [{"id": 9, "name": "Sam Agent", "role": "agent"}], "meta": {"has_more": false}
         })))
         .mount(&fakes.zendesk)
         .await;
@@ -566,7 +568,7 @@ async fn the_webhook_entry_point_verifies_filters_and_dispatches(store: Arc<dyn 
             rx,
         } => {
             assert!(rx.delivered.is_empty());
-            assert_eq!(rx.already_delivered, 2);
+            assert_eq!(rx.already_delivered, 3);
         }
         other => panic!("{other:?}"),
     }
@@ -736,7 +738,7 @@ async fn links_in_the_comment_html_reach_the_message_unless_switched_off() {
                 "comments": [{"id": 1001, "author_id": 9, "public": true,
                               "body": "Read our FAQ first.",
                               "html_body": "<div class=\"zd-comment\"><p>Read our <a href=\"https://acme.test/faq\" rel=\"noreferrer\">FAQ</a> first.</p></div>"}],
-                "meta": {"has_more": false}
+                "users": [{"id": 9, "name": "Sam Agent", "role": "agent"}], "meta": {"has_more": false}
             })))
             .mount(&fakes.zendesk)
             .await;
@@ -763,7 +765,7 @@ async fn private_attachments_are_copied_to_sunco_with_the_bots_credentials() {
             "comments": [{"id": 1004, "author_id": 9, "public": true, "body": "See the label.",
                           "attachments": [{"id": 1, "file_name": "label.png", "content_type": "image/png",
                                            "content_url": attachment_url}]}],
-            "meta": {"has_more": false}
+            "users": [{"id": 9, "name": "Sam Agent", "role": "admin"}], "meta": {"has_more": false}
         })))
         .mount(&fakes.zendesk)
         .await;

@@ -29,7 +29,7 @@ async fn mount_fakes(zendesk: &MockServer, sunco: &MockServer) {
         .and(path("/api/v2/tickets/4021/comments"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "comments": [{"id": 1001, "author_id": 9, "public": true, "body": "Hello Jane"}],
-            "users": [{"id": 9, "name": "Sam"}], "meta": {"has_more": false}
+            "users": [{"id": 9, "name": "Sam", "role": "agent"}], "meta": {"has_more": false}
         })))
         .mount(zendesk)
         .await;

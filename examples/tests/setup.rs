@@ -45,7 +45,7 @@ fn expected_trigger(webhook_id: &str) -> Value {
     json!({"trigger": {
         "title": NAME, "active": true,
         "conditions": {
-            "all": [{"field": "status", "operator": "less_than", "value": "closed"}],
+            "all": [],
             "any": [{"field": "current_tags", "operator": "includes", "value": "vip_send"},
                     {"field": "current_tags", "operator": "includes", "value": "sunco"}]
         },

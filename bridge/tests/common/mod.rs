@@ -271,3 +271,76 @@ pub async fn mount_update(fakes: &Fakes, expected: Value) {
         .mount(&fakes.zendesk)
         .await;
 }
+
+/// Zendesk's answer to any update of a closed ticket.
+pub fn closed_ticket_refusal() -> ResponseTemplate {
+    ResponseTemplate::new(422).set_body_json(json!({
+        "error": "RecordInvalid", "description": "Record validation errors",
+        "details": {"status": [{"description": "Status: closed prevents ticket update"}]}
+    }))
+}
+
+/// Zendesk's answer for a ticket that does not exist (deleted).
+pub fn not_found() -> ResponseTemplate {
+    ResponseTemplate::new(404)
+        .set_body_json(json!({"error": "RecordNotFound", "description": "Not found"}))
+}
+
+/// `POST /api/v2/tickets` as Zendesk answers it: a new ticket (ids from 5000), or for an
+/// `Idempotency-Key` seen before the same ticket again, marked `x-idempotency-lookup: hit`.
+/// Answers 400 for a key reused with another body, as Zendesk does.
+#[derive(Clone, Default)]
+pub struct IdempotentTickets {
+    seen: Arc<std::sync::Mutex<Vec<(String, Value, i64)>>>,
+}
+
+impl IdempotentTickets {
+    pub async fn mount(fakes: &Fakes) -> Self {
+        let tickets = Self::default();
+        Mock::given(method("POST"))
+            .and(path("/api/v2/tickets"))
+            .respond_with(tickets.clone())
+            .mount(&fakes.zendesk)
+            .await;
+        tickets
+    }
+
+    /// The tickets created (not replays), their bodies in order.
+    pub fn created(&self) -> Vec<Value> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, body, _)| body.clone())
+            .collect()
+    }
+}
+
+impl wiremock::Respond for IdempotentTickets {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let key = request
+            .headers
+            .get("idempotency-key")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let mut seen = self.seen.lock().unwrap();
+        if !key.is_empty()
+            && let Some((_, first, id)) = seen.iter().find(|(seen_key, _, _)| *seen_key == key)
+        {
+            if *first != body {
+                return ResponseTemplate::new(400).set_body_json(json!({
+                    "error": "IdempotentRequestError",
+                    "description": "The request body does not match the original request"
+                }));
+            }
+            return ResponseTemplate::new(201)
+                .insert_header("x-idempotency-lookup", "hit")
+                .set_body_json(json!({"ticket": {"id": id, "status": "new"}}));
+        }
+        let id = 5000 + seen.len() as i64;
+        seen.push((key, body, id));
+        ResponseTemplate::new(201).set_body_json(json!({"ticket": {"id": id, "status": "new"}}))
+    }
+}

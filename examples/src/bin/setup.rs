@@ -3,8 +3,9 @@
 //! 1. the Zendesk webhook to `{url}/webhooks/zendesk`, with basic auth (`ZENDESK_TARGET_USERNAME`,
 //!    default `meya`, and `ZENDESK_TARGET_PASSWORD`), created or updated in place;
 //! 2. its signing secret;
-//! 3. the trigger that calls it for tickets tagged `--tag` (default `sunco_send`) and the
-//!    tickets the bridge opens (tag `sunco`), with the trigger body from ARCHITECTURE.md;
+//! 3. the trigger that calls it on every update of tickets tagged `--tag` (default
+//!    `sunco_send`) and of the tickets the bridge opens (tag `sunco`), the update that closes
+//!    them included, with the trigger body `zendesk_support::webhook::TRIGGER_PAYLOAD`;
 //! 4. the SunCo custom integration whose webhook calls `{url}/webhooks/sunco` on
 //!    `conversation:message`, and its secret.
 //!
@@ -135,7 +136,10 @@ async fn run(args: &Args) -> Result<(), Failure> {
     // 3. The trigger, found by title.
     let trigger = NewTrigger::new(
         &args.name,
-        Conditions::all(vec![Condition::new("status", "less_than", "closed")]).with_any(vec![
+        // No status condition: Zendesk runs triggers on every update of an open ticket and on
+        // the update that closes it (never after), and the bridge must hear of the closing
+        // to unlink (Meya's default `unlink_ticket_status: [closed]`).
+        Conditions::all(Vec::new()).with_any(vec![
             Condition::new("current_tags", "includes", args.tag.as_str()),
             Condition::new("current_tags", "includes", BRIDGE_TICKET_TAG),
         ]),
