@@ -3,7 +3,8 @@
 //! Routes: `POST /webhooks/zendesk`, `POST /webhooks/sunco`, `GET /healthz`, `GET /` (the
 //! messenger page) and `POST /messenger/jwt` (its token), plus the stand-in login's
 //! `POST /login` and `POST /logout`. Configuration comes from the environment (`ZENDESK_*`,
-//! `SUNCO_*`, see `bridge::config::ENVIRONMENT`; `SUNCO_INTEGRATION_ID` for the page), Meya's
+//! `SUNCO_*`, see `bridge::config::ENVIRONMENT`; for the page `SUNCO_INTEGRATION_ID`,
+//! `MESSENGER_TOKEN_LIFETIME` and `SUNCO_WEB_MESSENGER_VERSION`), Meya's
 //! settings from the TOML file named by `BRIDGE_CONFIG` (default: the seed's), the link store
 //! from `LINK_STORE_URL` (default `sqlite://bridge.db`; `postgres://...` for several
 //! replicas), the address from `BIND` (default `127.0.0.1:8080`).
@@ -76,7 +77,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
         .await
         .map_err(|error| format!("BIND {bind}: {error}"))?;
     let address = listener.local_addr()?;
-    let messenger = messenger_from_env(&bridge, address);
+    let messenger = messenger_from_env(&bridge, address)?;
 
     let (stop, stopping) = watch::channel(false);
     tokio::spawn(async move {
@@ -112,8 +113,11 @@ async fn run() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// The messenger page's settings. Its stand-in login is served only on a loopback address.
-fn messenger_from_env(bridge: &Bridge, address: SocketAddr) -> Messenger {
+/// The messenger page's settings: `SUNCO_INTEGRATION_ID`, `MESSENGER_TOKEN_LIFETIME` (a
+/// duration, default 1 h), `SUNCO_WEB_MESSENGER_VERSION` (default `5`, or a pinned `5.N.P`),
+/// `SUNCO_WEB_LOADER_URL` (SunCo's loader by default; a local stand-in for tests).
+/// Its stand-in login is served only on a loopback address.
+fn messenger_from_env(bridge: &Bridge, address: SocketAddr) -> Result<Messenger, String> {
     let integration_id = std::env::var("SUNCO_INTEGRATION_ID")
         .ok()
         .filter(|id| !id.trim().is_empty());
@@ -124,8 +128,39 @@ fn messenger_from_env(bridge: &Bridge, address: SocketAddr) -> Messenger {
     if !loopback {
         info!("not on a loopback address: the stand-in login is off; wire your app's own");
     }
+    let token_lifetime = match std::env::var("MESSENGER_TOKEN_LIFETIME") {
+        Ok(text) => humantime::parse_duration(text.trim())
+            .ok()
+            .filter(|life| (Duration::from_secs(1)..=Duration::from_secs(24 * 3600)).contains(life))
+            .ok_or("MESSENGER_TOKEN_LIFETIME must be a duration from 1s to 24h, e.g. `1h`")?,
+        Err(_) => messenger::TOKEN_LIFETIME,
+    };
+    let sdk_version = std::env::var("SUNCO_WEB_MESSENGER_VERSION")
+        .map(|version| version.trim().to_owned())
+        .unwrap_or_else(|_| messenger::WEB_MESSENGER_VERSION.to_owned());
+    if !messenger::valid_sdk_version(&sdk_version) {
+        return Err(format!(
+            "SUNCO_WEB_MESSENGER_VERSION must be a Web Messenger major of 5 or later (`5`), or a \
+             pinned `5.N.P`: `externalId` logins need 5; got {sdk_version:?}"
+        ));
+    }
+    let loader_url = std::env::var("SUNCO_WEB_LOADER_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| messenger::WEB_LOADER_URL.to_owned());
     let sunco = &bridge.config().sunco;
-    Messenger::new(integration_id, &sunco.key_id, &sunco.key_secret, loopback)
+    Ok(Messenger::new(
+        &sunco.key_id,
+        &sunco.key_secret,
+        messenger::PageOptions {
+            integration_id,
+            stand_in_login: loopback,
+            token_lifetime,
+            sdk_version,
+            region: messenger::WebRegion::for_host(&sunco.host),
+            loader_url,
+        },
+    ))
 }
 
 fn app(bridge: Bridge, messenger: Messenger) -> Router {

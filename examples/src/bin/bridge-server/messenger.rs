@@ -28,8 +28,55 @@ use tracing::{info, warn};
 const COOKIE_NAME: &str = "bridge_session";
 /// How long a stand-in session lasts.
 const SESSION_LIFETIME: Duration = Duration::from_secs(8 * 60 * 60);
-/// How long an issued user JWT is valid; the page asks for a new one on each load.
-const TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
+/// How long an issued user JWT is valid by default (`MESSENGER_TOKEN_LIFETIME`); the page
+/// fetches the next one before it runs out.
+pub(crate) const TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
+/// The Web Messenger the page loads by default (`SUNCO_WEB_MESSENGER_VERSION`): the latest
+/// 5.x, the first major that logs a user in by `externalId` and a user-scoped JWT.
+pub(crate) const WEB_MESSENGER_VERSION: &str = "5";
+
+/// Which SunCo region the Web Messenger talks to: the same as the bridge's API host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum WebRegion {
+    /// The legacy US region (Web Messenger's default).
+    Default,
+    /// A legacy region by its identifier, e.g. `eu-1` (`region` init option).
+    Region(String),
+    /// Zendesk-hosted SunCo (`https://{subdomain}.zendesk.com/sc/`), or any other host
+    /// (`configBaseUrl` init option).
+    ConfigBaseUrl(String),
+}
+
+impl WebRegion {
+    /// The region for the SunCo API host the bridge is configured with.
+    pub(crate) fn for_host(host: &bridge::config::SunCoHost) -> Self {
+        use bridge::config::SunCoHost;
+        match host {
+            SunCoHost::SmoochUs => WebRegion::Default,
+            SunCoHost::SmoochEu => WebRegion::Region("eu-1".into()),
+            SunCoHost::Zendesk(subdomain) => {
+                WebRegion::ConfigBaseUrl(format!("https://{subdomain}.zendesk.com/sc/"))
+            }
+            SunCoHost::BaseUrl(url) => {
+                let parsed = url::Url::parse(url).ok();
+                let host = parsed.as_ref().and_then(|url| url.host_str()).unwrap_or("");
+                if host == "api.smooch.io" {
+                    WebRegion::Default
+                } else if let Some(region) = host
+                    .strip_prefix("api.")
+                    .and_then(|rest| rest.strip_suffix(".smooch.io"))
+                {
+                    WebRegion::Region(region.to_owned())
+                } else {
+                    let mut base = url.trim_end_matches('/').to_owned();
+                    base.push('/');
+                    WebRegion::ConfigBaseUrl(base)
+                }
+            }
+            _ => WebRegion::Default,
+        }
+    }
+}
 
 /// What the page and the token endpoint need.
 pub(crate) struct Messenger {
@@ -39,24 +86,56 @@ pub(crate) struct Messenger {
     key_secret: SecretString,
     sessions: Session,
     stand_in_login: bool,
+    token_lifetime: Duration,
+    sdk_version: String,
+    region: WebRegion,
+    loader_url: String,
+}
+
+/// SunCo's Web Messenger loader; `{integrationId}` is replaced by the integration's id.
+pub(crate) const WEB_LOADER_URL: &str = "https://{integrationId}.webloader.smooch.io/";
+
+/// How the page is set up, besides the keys.
+pub(crate) struct PageOptions {
+    /// `SUNCO_INTEGRATION_ID`.
+    pub(crate) integration_id: Option<String>,
+    /// Serve the stand-in login form (only on a loopback address).
+    pub(crate) stand_in_login: bool,
+    /// How long each user JWT lasts.
+    pub(crate) token_lifetime: Duration,
+    /// The Web Messenger version to load: a major (`5`) or a pinned `5.N.P`.
+    pub(crate) sdk_version: String,
+    /// The region or host the Web Messenger talks to.
+    pub(crate) region: WebRegion,
+    /// The loader URL ([`WEB_LOADER_URL`], or a local stand-in).
+    pub(crate) loader_url: String,
 }
 
 impl Messenger {
-    /// `stand_in_login`: serve the stand-in login form (only on a loopback address).
-    pub(crate) fn new(
-        integration_id: Option<String>,
-        key_id: &str,
-        key_secret: &SecretString,
-        stand_in_login: bool,
-    ) -> Self {
+    pub(crate) fn new(key_id: &str, key_secret: &SecretString, options: PageOptions) -> Self {
         Self {
-            integration_id,
+            integration_id: options.integration_id,
             key_id: key_id.to_owned(),
             key_secret: key_secret.clone(),
             sessions: Session::new(key_secret),
-            stand_in_login,
+            stand_in_login: options.stand_in_login,
+            token_lifetime: options.token_lifetime,
+            sdk_version: options.sdk_version,
+            region: options.region,
+            loader_url: options.loader_url,
         }
     }
+}
+
+/// Whether `version` is one the page can load: a major of at least 5 (`5`, `5.7`) or a
+/// pinned `5.N.P`.
+pub(crate) fn valid_sdk_version(version: &str) -> bool {
+    let parts: Vec<&str> = version.split('.').collect();
+    parts.len() <= 3
+        && parts
+            .iter()
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+        && parts[0].parse::<u32>().is_ok_and(|major| major >= 5)
 }
 
 /// Stand-in for your app's sessions: a cookie holding the email and an expiry, signed with
@@ -139,11 +218,19 @@ pub(crate) async fn page(
         )
             .into_response();
     };
-    Html(messenger_page(integration_id, &email)).into_response()
+    Html(messenger_page(
+        integration_id,
+        &email,
+        &messenger.sdk_version,
+        &messenger.region,
+        &messenger.loader_url,
+    ))
+    .into_response()
 }
 
-/// `POST /messenger/jwt`: a SunCo user token for the signed-in user, and their external id.
-/// The request body is never read: the identity comes from the session alone.
+/// `POST /messenger/jwt`: a SunCo user token for the signed-in user, their external id, and
+/// when the token expires (`expiresAt`, seconds since the epoch). The request body is never
+/// read: the identity comes from the session alone.
 pub(crate) async fn jwt(
     State(messenger): State<std::sync::Arc<Messenger>>,
     headers: HeaderMap,
@@ -155,12 +242,14 @@ pub(crate) async fn jwt(
         &messenger.key_id,
         messenger.key_secret.expose_secret(),
         &email,
-        Some(TOKEN_LIFETIME),
+        Some(messenger.token_lifetime),
     );
     match token {
         Ok(token) => {
             info!("messenger token issued");
-            let body = serde_json::json!({ "externalId": email, "jwt": token });
+            let expires_at = now_secs() + messenger.token_lifetime.as_secs();
+            let body =
+                serde_json::json!({ "externalId": email, "jwt": token, "expiresAt": expires_at });
             (
                 [
                     (CONTENT_TYPE, HeaderValue::from_static("application/json")),
@@ -241,11 +330,35 @@ email you type, and is only served on a loopback address.</p>
 }
 
 /// The page: SunCo's loader protocol (a stand-in `Smooch` queues calls until the loader's
-/// script hands over the real one through `__onWebMessengerHostReady__`), then
-/// `Smooch.init` with the token fetched for the signed-in user.
-fn messenger_page(integration_id: &str, email: &str) -> String {
+/// script hands over the real one through `__onWebMessengerHostReady__`), then `Smooch.init`
+/// with a token fetched for the signed-in user, kept fresh for as long as the page is open.
+///
+/// - Which build: the loader ([`WEB_LOADER_URL`]) answers the
+///   script URL of each major (`v5`), and of pinned minors (`v5.7.patch`); the page loads the
+///   one for `sdk_version`, as Web Messenger 5's own snippet does (a pinned `5.N.P` falls back
+///   on `https://cdn.smooch.io/smooch.5.N.P.min.js`). The seed's snippet took the answer's
+///   `url`, a build that may predate `externalId` logins.
+/// - Region: `region` or `configBaseUrl`, for the host the bridge's own API calls go to.
+/// - Tokens: the next one is fetched at four fifths of the current one's life, and the
+///   Web Messenger's `onInvalidAuth` delegate is answered with it (or a newly fetched one):
+///   a request refused for an expired token is retried with a valid one.
+/// - Any failure (loader, SDK script, token endpoint, init) shows in the status line.
+fn messenger_page(
+    integration_id: &str,
+    email: &str,
+    sdk_version: &str,
+    region: &WebRegion,
+    loader_url: &str,
+) -> String {
+    let loader_url = script_string(loader_url);
     let integration_id = script_string(integration_id);
     let email = html_text(email);
+    let sdk_version = script_string(sdk_version);
+    let region_options = match region {
+        WebRegion::Default => String::new(),
+        WebRegion::Region(region) => format!("region: {},", script_string(region)),
+        WebRegion::ConfigBaseUrl(url) => format!("configBaseUrl: {},", script_string(url)),
+    };
     format!(
         r#"<!doctype html>
 <html lang="en">
@@ -254,7 +367,14 @@ fn messenger_page(integration_id: &str, email: &str) -> String {
 <title>Messenger</title>
 <script>
 var integrationId = {integration_id};
-(function (window, document, integrationId) {{
+var webMessengerVersion = {sdk_version};
+var webLoaderUrl = {loader_url};
+function showStatus(text) {{
+  var status = document.getElementById("status");
+  if (status) status.textContent = text;
+  else window.addEventListener("DOMContentLoaded", function () {{ showStatus(text); }});
+}}
+(function (window, document, integrationId, version) {{
   // Calls made before the SDK arrives are queued, then replayed on the real one.
   var initArgs, initCallbacks = [], onArgs = [], renderArgs, destroyArgs;
   window.Smooch = {{
@@ -281,41 +401,96 @@ var integrationId = {integration_id};
     if (destroyArgs) sdk.destroy.apply(sdk, destroyArgs);
     onArgs.forEach(function (args) {{ sdk.on.apply(sdk, args); }});
   }};
-  // The loader answers {{"url": ...}}: the SDK script for this integration.
+  // The loader answers the script of each major ("v5") and pinned minor ("v5.7.patch").
+  var parts = version.split(".");
   var request = new XMLHttpRequest();
   request.responseType = "json";
+  request.timeout = 15000;
   request.addEventListener("load", function () {{
-    var url = request.response && request.response.url;
-    if (!url) return;
+    var answer = request.status === 200 && request.response ? request.response : {{}};
+    var src = parts.length === 3
+      ? answer["v" + parts[0] + "." + parts[1] + ".patch"] || "https://cdn.smooch.io/smooch." + version + ".min.js"
+      : answer["v" + parts[0]];
+    if (!src) {{
+      showStatus("The messenger could not be loaded: no Web Messenger " + version + " for this integration.");
+      return;
+    }}
     var script = document.createElement("script");
     script.async = true;
-    script.src = url;
+    script.src = src;
+    script.addEventListener("error", function () {{
+      showStatus("The messenger could not be loaded (its script did not arrive).");
+    }});
     document.head.appendChild(script);
   }});
-  request.open("GET", "https://" + integrationId + ".webloader.smooch.io/", true);
+  var failed = function () {{ showStatus("The messenger could not be loaded (its loader did not answer)."); }};
+  request.addEventListener("error", failed);
+  request.addEventListener("timeout", failed);
+  request.open("GET", webLoaderUrl.replace("{{integrationId}}", encodeURIComponent(integrationId)), true);
   request.send();
-}})(window, document, integrationId);
+}})(window, document, integrationId, webMessengerVersion);
 </script>
 </head>
 <body>
 <p>Signed in as {email}. <form method="post" action="/logout" style="display:inline"><button type="submit">Sign out</button></form></p>
 <p id="status"></p>
 <script>
-fetch("/messenger/jwt", {{ method: "POST", credentials: "same-origin" }})
-  .then(function (response) {{
-    if (!response.ok) throw new Error("no messenger token (" + response.status + ")");
-    return response.json();
-  }})
+var messengerToken = (function () {{
+  var current = null;   // the newest token fetched
+  var handed = null;    // the token the Web Messenger was last given
+  var refresh = null;
+  function fetchToken() {{
+    return fetch("/messenger/jwt", {{ method: "POST", credentials: "same-origin" }})
+      .then(function (response) {{
+        if (!response.ok) throw new Error("no messenger token (" + response.status + ")");
+        return response.json();
+      }})
+      .then(function (token) {{
+        current = token;
+        schedule(token);
+        return token;
+      }});
+  }}
+  // The next token is fetched at four fifths of this one's life.
+  function schedule(token) {{
+    clearTimeout(refresh);
+    var life = token.expiresAt * 1000 - Date.now();
+    refresh = setTimeout(function () {{
+      fetchToken().catch(function (error) {{ showStatus(String(error)); }});
+    }}, Math.max(life * 0.8, 1000));
+  }}
+  function usable(token) {{
+    return token && token.expiresAt * 1000 - Date.now() > 2000;
+  }}
+  return {{
+    first: function () {{
+      return fetchToken().then(function (token) {{ handed = token.jwt; return token; }});
+    }},
+    // The Web Messenger's token was refused: a fresher one than it had.
+    renew: function () {{
+      var next = usable(current) && current.jwt !== handed ? Promise.resolve(current) : fetchToken();
+      return next.then(function (token) {{ handed = token.jwt; return token.jwt; }});
+    }}
+  }};
+}})();
+messengerToken.first()
   .then(function (token) {{
-    // Web Messenger 5+ reads `externalId`; `userId` is the seed's (pre-5.0) name for it.
     return Smooch.init({{
       integrationId: integrationId,
+      {region_options}
       externalId: token.externalId,
-      userId: token.externalId,
-      jwt: token.jwt
+      jwt: token.jwt,
+      delegate: {{
+        onInvalidAuth: function () {{
+          return messengerToken.renew().catch(function (error) {{
+            showStatus(String(error));
+            throw error;
+          }});
+        }}
+      }}
     }});
   }})
-  .catch(function (error) {{ document.getElementById("status").textContent = String(error); }});
+  .catch(function (error) {{ showStatus("The messenger could not start: " + String(error)); }});
 </script>
 </body>
 </html>
@@ -373,6 +548,67 @@ mod tests {
         assert_eq!(sessions.user(&with_cookie(&other)), None);
         assert_eq!(sessions.user(&with_cookie("garbage")), None);
         assert_eq!(sessions.user(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn the_web_messenger_talks_to_the_bridges_sunco_host() {
+        use bridge::config::SunCoHost;
+        assert_eq!(
+            WebRegion::for_host(&SunCoHost::SmoochUs),
+            WebRegion::Default
+        );
+        assert_eq!(
+            WebRegion::for_host(&SunCoHost::SmoochEu),
+            WebRegion::Region("eu-1".into())
+        );
+        assert_eq!(
+            WebRegion::for_host(&SunCoHost::Zendesk("acme".into())),
+            WebRegion::ConfigBaseUrl("https://acme.zendesk.com/sc/".into())
+        );
+        for (url, region) in [
+            ("https://api.smooch.io", WebRegion::Default),
+            (
+                "https://api.eu-1.smooch.io/",
+                WebRegion::Region("eu-1".into()),
+            ),
+            (
+                "https://acme.zendesk.com/sc",
+                WebRegion::ConfigBaseUrl("https://acme.zendesk.com/sc/".into()),
+            ),
+        ] {
+            assert_eq!(
+                WebRegion::for_host(&SunCoHost::BaseUrl(url.into())),
+                region,
+                "{url}"
+            );
+        }
+        let page = messenger_page(
+            "int",
+            "a@b",
+            "5",
+            &WebRegion::Region("eu-1".into()),
+            WEB_LOADER_URL,
+        );
+        assert!(page.contains(r#"region: "eu-1","#));
+        let page = messenger_page(
+            "int",
+            "a@b",
+            "5.7.19",
+            &WebRegion::ConfigBaseUrl("https://acme.zendesk.com/sc/".into()),
+            WEB_LOADER_URL,
+        );
+        assert!(page.contains(r#"configBaseUrl: "https://acme.zendesk.com/sc/","#));
+        assert!(page.contains(r#"var webMessengerVersion = "5.7.19";"#));
+    }
+
+    #[test]
+    fn only_web_messenger_5_and_later_is_loaded() {
+        for good in ["5", "5.7", "5.7.19", "6"] {
+            assert!(valid_sdk_version(good), "{good}");
+        }
+        for bad in ["4", "4.9.0", "latest", "5.x", "", "5..1", "5.7.19.1"] {
+            assert!(!valid_sdk_version(bad), "{bad}");
+        }
     }
 
     #[test]
