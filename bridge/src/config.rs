@@ -512,10 +512,10 @@ impl ConfigLoader {
     /// # Errors
     /// [`ConfigError::Invalid`] listing every missing or invalid setting.
     pub fn build(self) -> Result<Config, ConfigError> {
-        let warnings = self.warnings;
         let mut check = Checker {
             values: self.values,
             problems: Vec::new(),
+            warnings: self.warnings,
         };
         let base_url = check.optional_text("base_url");
         // The subdomain builds the URL, so it is required only when no base_url replaces it.
@@ -599,6 +599,7 @@ impl ConfigLoader {
         if !check.problems.is_empty() {
             return Err(ConfigError::Invalid(check.problems));
         }
+        let warnings = check.warnings;
         match (
             auth,
             target_password,
@@ -661,10 +662,12 @@ impl ConfigLoader {
     }
 }
 
-/// Reads typed settings, recording a problem for each one that is missing or invalid.
+/// Reads typed settings, recording a problem for each one that is missing or invalid, and a
+/// warning for each that loads but is not what Meya would have done.
 struct Checker {
     values: BTreeMap<String, Value>,
     problems: Vec<Problem>,
+    warnings: Vec<Problem>,
 }
 
 impl Checker {
@@ -824,7 +827,16 @@ impl Checker {
             None | Some(Value::Null) | Some(Value::Bool(false)) => Filter::never(),
             Some(Value::Bool(true)) => Filter::always(),
             Some(Value::String(query)) => match Filter::parse(query) {
-                Ok(filter) => filter,
+                Ok(filter) => {
+                    for warning in filter.warnings() {
+                        tracing::warn!(setting, warning = %warning, "filter differs from Meya's");
+                        self.warnings.push(Problem {
+                            setting: setting.to_owned(),
+                            message: warning.clone(),
+                        });
+                    }
+                    filter
+                }
                 Err(error) => {
                     self.problem::<()>(setting, &error.to_string());
                     Filter::never()

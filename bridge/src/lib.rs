@@ -7,7 +7,10 @@
 //!
 //! - [`config`]: Meya's settings, from a TOML file, the environment or Meya's own YAML
 //!   block, every problem reported at once, naming its setting.
-//! - [`filter`]: Meya's ticket filter language (`filter.rx_unhandled_ticket`).
+//! - [`filter`]: Meya's ticket filter language (`filter.rx_unhandled_ticket`), with Meya's
+//!   answers, over the whole ticket (read from the API only when the query needs it).
+//! - [`lifecycle`]: replies that meet a closed, merged or deleted ticket.
+//! - [`media`]: customer files, fetched only from SunCo's media hosts.
 //! - [`Bridge::handle_unhandled_ticket`]: the seed's flow, step by step.
 //! - [`Bridge::handle_zendesk_webhook`]: the framework-agnostic entry point for Zendesk's
 //!   webhook: verify, parse, then rx (unlinking tickets that reach `unlink_ticket_status`),

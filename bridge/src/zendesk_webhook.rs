@@ -3,6 +3,7 @@
 use http::HeaderMap;
 use meya_links::{SUNSHINE_CONVERSATIONS, ZENDESK_SUPPORT};
 use secrecy::ExposeSecret;
+use serde_json::{Value, json};
 use tracing::Instrument;
 use zendesk_support::webhook::{self, TicketEvent};
 
@@ -50,6 +51,55 @@ pub enum ZendeskWebhookOutcome {
 }
 
 impl Bridge {
+    /// The filter's document read from the API, for a query that reads fields the trigger
+    /// payload lacks: the ticket with its users sideloaded (one call), and the user who made
+    /// the update on their own only when the query reads their fields and they were not
+    /// sideloaded. The event comes back with a requester id and email the payload lacked
+    /// filled in from that read, so the flow does not read them again. `None` when the ticket
+    /// no longer exists.
+    async fn read_ticket_document(
+        &self,
+        event: &TicketEvent,
+        needs: filter::Needs,
+    ) -> Result<Option<(Value, TicketEvent)>, WebhookRejection> {
+        let ticket_id = event.ticket.id;
+        let read: Value = match self
+            .zendesk
+            .get(&format!("api/v2/tickets/{ticket_id}?include=users"))
+            .await
+        {
+            Ok(read) => read,
+            Err(error) if error.status() == Some(404) => return Ok(None),
+            Err(error) => return Err(Error::from(error).into()),
+        };
+        let ticket = read.get("ticket").cloned().unwrap_or(Value::Null);
+        let users: Vec<Value> = read
+            .get("users")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let updater = event.current_user.as_ref().and_then(|user| user.id);
+        let sideloaded = |id: i64| {
+            users
+                .iter()
+                .any(|user| user.get("id").and_then(Value::as_i64) == Some(id))
+        };
+        let current_user = match updater {
+            Some(id) if needs.current_user && !sideloaded(id) => {
+                let read: Value = self
+                    .zendesk
+                    .get(&format!("api/v2/users/{id}"))
+                    .await
+                    .map_err(Error::from)?;
+                read.get("user").cloned()
+            }
+            _ => None,
+        };
+        let document = filter::api_document(event, ticket, &users, current_user);
+        let event = with_requester(event, &document["requester"]);
+        Ok(Some((document, event)))
+    }
+
     /// Handles one Zendesk webhook request, framework-agnostic: checks the basic auth and the
     /// signature on the raw body, parses the trigger payload, then runs rx for a linked
     /// ticket, the agent-initiated flow for an unlinked ticket the filter takes, or ignores it.
@@ -155,11 +205,29 @@ impl Bridge {
             return Ok(ZendeskWebhookOutcome::Synced { ticket_id, rx });
         }
 
-        if !self
-            .config
-            .rx_unhandled_ticket
-            .matches(&filter::document(event))
-        {
+        let filter = &self.config.rx_unhandled_ticket;
+        let needs = filter.needs();
+        let fetched = match needs.any() {
+            false => None,
+            true => match self.read_ticket_document(event, needs).await? {
+                Some(fetched) => Some(fetched),
+                None => {
+                    return Ok(ZendeskWebhookOutcome::Ignored {
+                        ticket_id,
+                        reason: "the ticket no longer exists",
+                    });
+                }
+            },
+        };
+        let from_payload;
+        let (document, event) = match &fetched {
+            Some((document, event)) => (document, event),
+            None => {
+                from_payload = filter::document(event);
+                (&from_payload, event)
+            }
+        };
+        if !filter.matches(document) {
             return Ok(ZendeskWebhookOutcome::Ignored {
                 ticket_id,
                 reason: "the ticket is not linked and filter.rx_unhandled_ticket does not match",
@@ -176,4 +244,31 @@ impl Bridge {
             Err(error) => Err(WebhookRejection::Failed(error)),
         }
     }
+}
+
+/// `event` with the requester's id and email filled in from an API read where the payload
+/// lacked them.
+fn with_requester(event: &TicketEvent, requester: &Value) -> TicketEvent {
+    let mut event = event.clone();
+    let known = event.requester();
+    let id = known
+        .and_then(|known| known.id)
+        .or_else(|| requester.get("id").and_then(Value::as_i64));
+    let email = known.and_then(|known| known.email.clone()).or_else(|| {
+        requester
+            .get("email")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    let name = known.and_then(|known| known.name.clone()).or_else(|| {
+        requester
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    // The payload types are built by their own parser, which normalises as for a webhook.
+    if let Ok(filled) = serde_json::from_value(json!({"id": id, "email": email, "name": name})) {
+        event.ticket.requester = Some(filled);
+    }
+    event
 }

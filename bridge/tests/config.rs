@@ -173,7 +173,7 @@ rx_unhandled_ticket = "ticket.tags:sunco_send AND ticket.status:(new OR"
     assert!(message("markdown").contains("true or false"));
     let filter = message("filter.rx_unhandled_ticket");
     assert!(
-        filter.starts_with("column 49: expected a value after `ticket.status:`"),
+        filter.starts_with("column 49: expected a term, `field:value`"),
         "{filter}"
     );
 }

@@ -4,7 +4,7 @@
 // Test helpers may panic: a panic is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use bridge::filter::{Filter, FilterError, MAX_DEPTH, document};
+use bridge::filter::{Filter, FilterError, MAX_DEPTH, Refusal, document};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use zendesk_support::webhook::parse_ticket_event;
@@ -51,45 +51,41 @@ fn the_seed_filter_takes_agent_tickets_tagged_sunco_send() {
 }
 
 #[test]
-fn false_never_and_true_always_match() {
+fn false_never_matches_the_empty_query_always_does() {
     let doc = event("Open", "sunco_send", "Agent");
     assert!(!Filter::parse("false").unwrap().matches(&doc));
     assert!(!Filter::default().matches(&doc));
-    assert!(Filter::parse(" true ").unwrap().matches(&doc));
+    // Meya parses an empty query to an empty AND: everything matches (loudly).
+    let empty = Filter::parse("  ").unwrap();
+    assert!(empty.matches(&doc));
+    assert!(!empty.warnings().is_empty());
+    // The text `true` is a term with no field to Meya, which never matches: refused.
+    assert_eq!(error(" true ").refusal, Refusal::Surprising("bare"));
 }
 
 fn doc() -> Value {
     json!({
         "ticket": {"id": 4021, "status": "open", "tags": ["sunco_send", "vip", "a*b"],
                    "subject": "Help me now", "priority": null, "is_public": true,
-                   "score": 7.5, "via": {"channel": "web"}},
+                   "score": 7.5, "via": {"channel": "web"},
+                   "custom_fields": [{"id": 360001, "value": "gold"}, {"id": 360002, "value": null}]},
         "current_user": {"id": 9, "role": "agent", "email": "sam@acme.test"},
-        "requester": {"id": 35436, "email": "jane.doe+vip@example.com"}
+        "requester": {"id": 35436, "email": "jane.doe+vip@example.com",
+                      "user_fields": {"plan": "gold", "seats": 12}}
     })
 }
 
 #[test]
-fn boolean_operators_and_prefixes() {
+fn boolean_operators_with_luqums_precedence() {
     let d = doc();
     assert!(matches("ticket.status:open OR ticket.status:closed", &d));
-    assert!(matches(
-        "ticket.status:closed || current_user.role:agent",
-        &d
-    ));
     assert!(
         matches("ticket.status:open ticket.tags:vip", &d),
-        "implicit AND"
+        "juxtaposition is AND"
     );
     assert!(!matches("ticket.status:open ticket.tags:gold", &d));
-    assert!(matches("ticket.status:open && !ticket.tags:gold", &d));
-    assert!(matches("+ticket.tags:vip -ticket.tags:gold", &d));
-    assert!(!matches("+ticket.tags:vip -ticket.tags:sunco_send", &d));
     assert!(matches(
         "NOT (ticket.status:closed OR ticket.status:solved)",
-        &d
-    ));
-    assert!(matches(
-        "(ticket.status:closed OR ticket.tags:vip) AND current_user.id:9",
         &d
     ));
     assert!(matches("NOT NOT ticket.tags:vip", &d));
@@ -98,7 +94,59 @@ fn boolean_operators_and_prefixes() {
         "ticket.status:closed AND ticket.tags:gold OR ticket.tags:vip",
         &d
     ));
+    // Juxtaposition binds looser than OR: `a b OR c` is `a AND (b OR c)`.
+    assert!(!matches(
+        "ticket.status:closed ticket.tags:gold OR ticket.tags:vip",
+        &d
+    ));
+    assert!(!matches("ticket.tags:(gold sunco_send OR vip)", &d));
+    assert!(matches("ticket.tags:(vip sunco_send OR gold)", &d));
+    // An operand starting with NOT closes what came before: `(x OR y) AND NOT z`.
+    assert!(!matches(
+        "ticket.status:open OR ticket.status:new NOT ticket.tags:vip",
+        &d
+    ));
     assert!(matches("ticket.status:(open AND NOT closed)", &d));
+    // Nested fields join.
+    assert!(matches("ticket:(status:open AND tags:vip)", &d));
+    assert!(matches("ticket:status:open", &d));
+}
+
+#[test]
+fn what_luqum_reads_as_words_is_refused_loudly() {
+    for (query, reason) in [
+        (
+            "ticket.status:closed || current_user.role:agent",
+            "plain-word",
+        ),
+        ("ticket.status:open && ticket.tags:vip", "plain-word"),
+        ("!ticket.tags:gold", "plain-word"),
+        ("ticket.tags:(vip && gold)", "plain-word"),
+        ("sunco_send", "bare"),
+        ("ticket.tags:vip OR sunco_send", "bare"),
+        ("ticket.status:open and ticket.tags:vip", "bare"),
+        ("ticket.tags:'vip'", "skipped-character"),
+    ] {
+        let error = error(query);
+        assert_eq!(
+            error.refusal,
+            Refusal::Surprising(reason),
+            "{query:?}: {error}"
+        );
+    }
+    // Escaped, they are values.
+    assert!(!matches(r"ticket.tags:\&&", &doc()));
+    for (query, what) in [
+        ("+ticket.tags:vip", "`+` and `-`"),
+        ("-ticket.tags:gold", "`+` and `-`"),
+        ("ticket.tags:a~", "fuzzy"),
+        ("ticket.tags:\"a b\"~2", "proximity"),
+        ("ticket.tags:a^2", "boosts"),
+    ] {
+        let error = error(query);
+        assert_eq!(error.refusal, Refusal::Meya, "{query:?}: {error}");
+        assert!(error.message.contains(what), "{query:?}: {error}");
+    }
 }
 
 #[test]
@@ -110,6 +158,15 @@ fn values_match_whole_and_case_sensitively() {
     assert!(!matches("ticket.subject:Help", &d));
     assert!(matches(r#"requester.email:"jane.doe+vip@example.com""#, &d));
     assert!(matches("current_user.role:(NOT end-user)", &d));
+    // Python's `$`: a value's final newline is ignored.
+    assert!(matches(
+        "ticket.status:open",
+        &json!({"ticket": {"status": "open\n"}})
+    ));
+    assert!(!matches(
+        "ticket.status:open",
+        &json!({"ticket": {"status": "open\n\n"}})
+    ));
 }
 
 #[test]
@@ -119,6 +176,8 @@ fn numbers_and_booleans_match_their_json_text() {
     assert!(matches("ticket.is_public:true", &d));
     assert!(matches("ticket.score:7.5", &d));
     assert!(!matches("ticket.id:\"4021 \"", &d));
+    assert!(matches("ticket.x:1.0", &json!({"ticket": {"x": 1.0}})));
+    assert!(matches("ticket.x:1e+16", &json!({"ticket": {"x": 1e16}})));
 }
 
 #[test]
@@ -129,18 +188,48 @@ fn missing_null_and_object_fields_make_a_term_false() {
     assert!(!matches("ticket.priority:*", &d));
     assert!(matches("NOT ticket.priority:null", &d));
     assert!(!matches("ticket.via:web", &d));
-    assert!(matches("ticket.via.channel:web", &d));
     assert!(!matches("ticket.status.deeper:x", &d));
     assert!(matches("ticket.status:*", &d));
+    assert!(!matches("ticket:x", &d));
 }
 
 #[test]
-fn wildcards_regexes_and_escapes() {
+fn the_whole_ticket_is_reachable_and_what_meya_lacked_is_warned_about() {
+    let d = doc();
+    let via = Filter::parse("ticket.via.channel:web").unwrap();
+    assert!(via.matches(&d));
+    assert!(via.warnings()[0].contains("not in Meya's document"));
+    let custom = Filter::parse("ticket.custom_fields.360001:gold").unwrap();
+    assert!(custom.matches(&d));
+    assert!(custom.warnings()[0].contains("extension"));
+    assert!(!matches("ticket.custom_fields.360002:*", &d));
+    assert!(!matches("ticket.custom_fields.9:gold", &d));
+    let plan =
+        Filter::parse("requester.user_fields.plan:gold AND requester.user_fields.seats:[10 TO 20]")
+            .unwrap();
+    assert!(plan.matches(&d));
+    assert!(plan.warnings().is_empty(), "user fields were Meya's too");
+    let seed = Filter::parse(SEED).unwrap();
+    assert!(seed.warnings().is_empty());
+    assert!(
+        !seed.needs().any(),
+        "the seed reads only what the payload carries"
+    );
+    let paths: Vec<String> = seed.paths().map(|path| path.join(".")).collect();
+    assert_eq!(paths, ["current_user.role", "ticket.status", "ticket.tags"]);
+    let group = Filter::parse("ticket.group_id:123").unwrap();
+    assert!(group.needs().ticket && !group.needs().current_user);
+}
+
+#[test]
+fn wildcards_phrases_regexes_and_escapes() {
     let d = doc();
     assert!(matches("ticket.tags:sunco_*", &d));
     assert!(matches("ticket.tags:v?p", &d));
     assert!(!matches("ticket.tags:v?", &d));
     assert!(matches("requester.email:*@example.com", &d));
+    // Wildcards apply inside phrases too, as in Meya.
+    assert!(matches("requester.email:\"*@example.com\"", &d));
     assert!(
         matches(r"ticket.tags:a\*b", &d),
         "an escaped star is literal"
@@ -150,56 +239,60 @@ fn wildcards_regexes_and_escapes() {
     assert!(!matches("ticket.tags:/sun/", &d), "regexes are anchored");
     assert!(matches(r"requester.email:/jane\.doe\+vip@.*/", &d));
     assert!(matches("ticket.status:/OPEN|open/", &d));
+    // Python's `^a|b$`: `o` at the start is enough.
+    assert!(matches("ticket.status:/o|x/", &d));
+    assert_eq!(
+        error("ticket.status:/(?=o)open/").refusal,
+        Refusal::Surprising("regex-not-portable")
+    );
+    assert_eq!(
+        error("ticket.status:/(/").refusal,
+        Refusal::Surprising("invalid-regex")
+    );
 }
 
 #[test]
-fn ranges() {
+fn ranges_compare_numbers_only() {
     let d = doc();
     assert!(matches("ticket.id:[4000 TO 5000]", &d));
     assert!(matches("ticket.id:[4021 TO 4021]", &d));
     assert!(!matches("ticket.id:{4021 TO 5000}", &d));
-    assert!(matches("ticket.id:{4020 TO *}", &d));
-    assert!(matches("ticket.id:[* TO 4021]", &d));
-    assert!(!matches("ticket.id:[* TO 4020]", &d));
-    // Numbers compare as numbers (as text, "900" > "4021").
-    assert!(!matches("ticket.id:[900 TO 1000]", &d));
-    assert!(matches("ticket.status:[a TO p]", &d));
-    assert!(!matches("ticket.status:{open TO p}", &d));
+    assert!(matches("ticket.id:{4020 TO 4022]", &d));
     assert!(matches("ticket.score:[7 TO 8]", &d));
+    assert!(matches("ticket.id:[\"4.0e3\" TO 1e4]", &d));
+    // Booleans count as 1 and 0, strings never.
+    assert!(matches("ticket.is_public:[1 TO 1]", &d));
+    assert!(!matches("ticket.status:[0 TO 1e9]", &d));
+    for query in [
+        "ticket.id:{4020 TO *}",
+        "ticket.status:[a TO p]",
+        "ticket.id:[5000 TO 4000]",
+    ] {
+        assert_eq!(
+            error(query).refusal,
+            Refusal::Surprising("invalid-range"),
+            "{query}"
+        );
+    }
 }
 
 #[test]
 fn errors_name_the_column_and_what_was_expected() {
     let cases = [
+        ("ticket.tags:", 13, "expected a term, `field:value`"),
         (
-            "ticket.tags:",
-            13,
-            "expected a value after `ticket.tags:`, found the end",
+            "(ticket.tags:a",
+            15,
+            "expected `)` to close the `(` at column 1",
         ),
-        ("ticket.tags:a~", 14, "`~`"),
-        ("ticket.tags:a^2", 14, "boosts"),
-        ("(ticket.tags:a", 15, "expected `)`"),
-        (
-            "ticket.tags:a OR",
-            17,
-            "expected `field:value`, found the end",
-        ),
-        ("sunco_send", 1, "without a field"),
-        ("ticket.tags:\"open", 13, "unterminated quoted phrase"),
-        ("ticket.tags:/(/", 13, "invalid regular expression"),
+        ("ticket.tags:a OR", 17, "found the end of the query"),
+        ("ticket.tags:\"open", 13, "skips it"),
         ("ticket.id:[1 TO]", 16, "range bound"),
         ("ticket.id:[1 2]", 14, "expected `TO`"),
         ("ticket.id:[1 TO 2", 18, "close the range"),
         ("ticket.tags:a)", 14, "expected an operator or the end"),
-        ("", 1, "empty"),
-        ("   ", 1, "empty"),
-        ("a & b", 3, "`&&`"),
-        ("a..b:c", 1, "not a field name"),
-        (
-            "AND ticket.tags:a",
-            1,
-            "expected `field:value`, found `AND`",
-        ),
+        ("AND ticket.tags:a", 1, "found `AND`"),
+        ("ticket.tags:AND", 13, "found `AND`"),
     ];
     for (query, column, fragment) in cases {
         let error = error(query);
@@ -210,23 +303,19 @@ fn errors_name_the_column_and_what_was_expected() {
 }
 
 #[test]
-fn nesting_is_limited() {
-    let deep_enough = format!(
-        "{}ticket.tags:a{}",
-        "(".repeat(MAX_DEPTH),
-        ")".repeat(MAX_DEPTH)
-    );
+fn nesting_is_limited_as_meya_limits_it() {
+    // luqum's tree: each group is a level, and the field and the word are two more.
+    let deep_enough = format!("ticket.tags:{}a{}", "(".repeat(8), ")".repeat(8));
     assert!(Filter::parse(&deep_enough).is_ok());
-    let too_deep = format!(
-        "{}ticket.tags:a{}",
-        "(".repeat(MAX_DEPTH + 1),
-        ")".repeat(MAX_DEPTH + 1)
-    );
-    assert!(error(&too_deep).message.contains("nesting"));
-    let negations = format!("{}ticket.tags:a", "NOT ".repeat(MAX_DEPTH + 1));
-    assert!(error(&negations).message.contains("nesting"));
+    let too_deep = format!("ticket.tags:{}a{}", "(".repeat(9), ")".repeat(9));
+    assert_eq!(error(&too_deep).refusal, Refusal::Meya);
+    let negations = format!("{}ticket.tags:a", "NOT ".repeat(MAX_DEPTH - 1));
+    assert_eq!(error(&negations).refusal, Refusal::Meya);
+    assert!(Filter::parse(&format!("{}ticket.tags:a", "NOT ".repeat(MAX_DEPTH - 2))).is_ok());
     // Thousands of levels are refused, not a stack overflow.
     let hostile = "(".repeat(100_000);
+    assert!(Filter::parse(&hostile).is_err());
+    let hostile = "NOT ".repeat(100_000);
     assert!(Filter::parse(&hostile).is_err());
 }
 

@@ -9,7 +9,7 @@ mod common;
 
 use std::sync::Arc;
 
-use bridge::{Error, Link, ZendeskWebhookOutcome};
+use bridge::{Bridge, Error, Link, ZendeskWebhookOutcome};
 use common::*;
 use http::HeaderValue;
 use meya_links::{LinkStore, MemoryStore, SUNSHINE_CONVERSATIONS, SqliteStore, ZENDESK_SUPPORT};
@@ -894,5 +894,142 @@ async fn a_thread_left_without_its_primary_user_gets_one() {
     assert_eq!(
         store.thread_primary_user(&thread).await.unwrap(),
         Some(user)
+    );
+}
+
+/// The ticket as `GET /api/v2/tickets/4021?include=users` answers it; `users` sideloaded.
+async fn mount_ticket_read(fakes: &Fakes, users: Value) {
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/4021"))
+        .and(query_param("include", "users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ticket": {"id": 4021, "status": "open", "tags": ["sunco_send"], "group_id": 123,
+                       "priority": "high", "requester_id": 35436, "via": {"channel": "web"}},
+            "users": users
+        })))
+        .mount(&fakes.zendesk)
+        .await;
+}
+
+fn reading_filter(fakes: &Fakes, filter: &str) -> Bridge {
+    Bridge::new(
+        fakes.config_with_filter("", filter),
+        Arc::new(MemoryStore::new()),
+    )
+    .unwrap()
+}
+
+async fn webhook(bridge: &Bridge, body: &str) -> ZendeskWebhookOutcome {
+    bridge
+        .handle_zendesk_webhook(&signed(body, "target-pass"), body.as_bytes())
+        .await
+        .unwrap()
+}
+
+/// A filter on fields the trigger payload lacks costs one read of the ticket with its users
+/// sideloaded; the seed's filter costs none.
+#[tokio::test]
+async fn a_filter_reads_the_ticket_once_only_when_the_payload_lacks_its_fields() {
+    let body = payload("jane.doe+vip@example.com", "sunco_send", "Agent");
+    for (filter, starts, reads) in [
+        (SEED_FILTER, true, 0),
+        ("ticket.group_id:123 AND ticket.tags:sunco_send", true, 1),
+        ("ticket.group_id:124", false, 1),
+        (
+            "ticket.priority:high AND requester.user_fields.plan:gold AND current_user.tags:tier2",
+            true,
+            1,
+        ),
+        ("ticket.via.channel:web", true, 1),
+    ] {
+        let fakes = Fakes::start().await;
+        mount_comments(&fakes).await;
+        mount_sunco_user(&fakes, sunco_user_v2()).await;
+        mount_conversations(&fakes, true).await;
+        mount_messages(&fakes, "conv-old").await;
+        mount_ticket_read(
+            &fakes,
+            json!([
+                {"id": 35436, "email": "jane.doe+vip@example.com", "role": "end-user",
+                 "user_fields": {"plan": "gold"}},
+                {"id": 9, "role": "agent", "tags": ["tier2"]}
+            ]),
+        )
+        .await;
+        let outcome = webhook(&reading_filter(&fakes, filter), &body).await;
+        assert_eq!(
+            matches!(outcome, ZendeskWebhookOutcome::Started(_)),
+            starts,
+            "{filter}: {outcome:?}"
+        );
+        assert_eq!(
+            gets(&fakes.zendesk, "/api/v2/tickets/4021").await,
+            reads,
+            "{filter}"
+        );
+        assert_eq!(gets(&fakes.zendesk, "/api/v2/users/9").await, 0, "{filter}");
+    }
+}
+
+/// The updater's own fields, when the ticket's users do not include them: one more read.
+#[tokio::test]
+async fn the_updaters_fields_are_read_when_not_sideloaded() {
+    let fakes = Fakes::start().await;
+    mount_comments(&fakes).await;
+    mount_sunco_user(&fakes, sunco_user_v2()).await;
+    mount_conversations(&fakes, true).await;
+    mount_messages(&fakes, "conv-old").await;
+    mount_ticket_read(&fakes, json!([{"id": 35436, "role": "end-user"}])).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users/9"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "user": {"id": 9, "role": "agent", "tags": ["tier2"]}
+        })))
+        .expect(1)
+        .mount(&fakes.zendesk)
+        .await;
+    let body = payload("jane.doe+vip@example.com", "sunco_send", "Agent");
+    let outcome = webhook(&reading_filter(&fakes, "current_user.tags:tier2"), &body).await;
+    assert!(
+        matches!(outcome, ZendeskWebhookOutcome::Started(_)),
+        "{outcome:?}"
+    );
+}
+
+/// The read is reused: a payload without the requester's email still finds the customer by
+/// the email the ticket read gave; a ticket deleted meanwhile is ignored.
+#[tokio::test]
+async fn the_ticket_read_is_reused_and_a_deleted_ticket_is_ignored() {
+    let fakes = Fakes::start().await;
+    mount_comments(&fakes).await;
+    mount_sunco_user(&fakes, sunco_user_v2()).await;
+    mount_conversations(&fakes, true).await;
+    mount_messages(&fakes, "conv-old").await;
+    mount_ticket_read(
+        &fakes,
+        json!([{"id": 35436, "email": "jane.doe+vip@example.com", "role": "end-user"}]),
+    )
+    .await;
+    let no_email = payload("", "sunco_send", "Agent");
+    let outcome = webhook(&reading_filter(&fakes, "ticket.group_id:123"), &no_email).await;
+    assert!(
+        matches!(outcome, ZendeskWebhookOutcome::Started(_)),
+        "{outcome:?}"
+    );
+    assert_eq!(gets(&fakes.zendesk, "/api/v2/tickets/4021").await, 1);
+
+    let gone = Fakes::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/4021"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"error": "RecordNotFound", "description": "Not found"})),
+        )
+        .mount(&gone.zendesk)
+        .await;
+    let outcome = webhook(&reading_filter(&gone, "ticket.group_id:123"), &no_email).await;
+    assert!(
+        matches!(&outcome, ZendeskWebhookOutcome::Ignored { reason, .. } if reason.contains("no longer exists")),
+        "{outcome:?}"
     );
 }

@@ -278,3 +278,73 @@ fn a_missing_setting_stops_start_up_naming_it() {
         assert!(stderr.contains(setting), "{setting} in {stderr}");
     }
 }
+
+/// A filter on a field the trigger payload does not carry (`ticket.group_id`): the server
+/// reads the ticket once, with its users, and the flow starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_on_the_tickets_group_costs_one_read() {
+    let zendesk = MockServer::start().await;
+    let sunco = MockServer::start().await;
+    mount_fakes(&zendesk, &sunco).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/4021"))
+        .and(wiremock::matchers::query_param("include", "users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ticket": {"id": 4021, "status": "open", "tags": ["sunco_send"], "group_id": 360012,
+                       "requester_id": 35436},
+            "users": [{"id": 35436, "email": "jane@example.com", "role": "end-user"}]
+        })))
+        .with_priority(1)
+        .mount(&zendesk)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("bridge.toml");
+    std::fs::write(
+        &settings,
+        "markdown = true\n[filter]\nrx_unhandled_ticket = \"ticket.group_id:360012 AND ticket.tags:sunco_send\"\n",
+    )
+    .unwrap();
+    let server = start_with(
+        &zendesk.uri(),
+        &sunco.uri(),
+        &[("BRIDGE_CONFIG", settings.to_str().unwrap())],
+    );
+    let client = reqwest::Client::new();
+    let answer = signed(
+        &client,
+        &format!("{}/webhooks/zendesk", server.base),
+        &ticket("Open"),
+        "target-pass",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert!(
+        eventually(|| async {
+            count(
+                &sunco,
+                "POST",
+                "/v2/apps/app_1/conversations/conv-1/messages",
+            )
+            .await
+                == 1
+        })
+        .await,
+        "the flow ran"
+    );
+    let reads: Vec<String> = zendesk
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    assert_eq!(
+        reads,
+        ["/api/v2/tickets/4021", "/api/v2/tickets/4021/comments"],
+        "one read for the filter, then the flow's own comments read"
+    );
+    assert_no_secrets(&server.stop_and_read_logs());
+}

@@ -1,7 +1,12 @@
-//! The ticket filter: Meya's query language for `filter.rx_unhandled_ticket`.
+//! The ticket filter: Meya's query language for `filter.rx_unhandled_ticket`, with Meya's
+//! answers.
 //!
-//! A query is Lucene syntax over the document `{ticket, current_user, requester}` in the
-//! Zendesk API's shapes ([`document`] builds it from the webhook's trigger payload):
+//! Meya parses the query with the Python library luqum 0.9.0 and matches luqum's tree with
+//! its own evaluator (`meya/gridql/parser.py`, Meya SDK 2.8.8). This module reproduces both:
+//! a Meya user's filter gives the answer Meya gave on every document, or is refused when the
+//! configuration loads with a message that says what Meya did with it. The differential
+//! corpus in `bridge/tests/filter_corpus` (thousands of queries, each over 32 documents, with
+//! Meya's answers) is the proof; `generate.py` there rebuilds it with luqum itself.
 //!
 //! ```
 //! use bridge::filter::Filter;
@@ -19,46 +24,95 @@
 //! # Ok::<(), bridge::filter::FilterError>(())
 //! ```
 //!
-//! Supported: `field:value`, `field:(a OR b)`, `AND`/`&&`, `OR`/`||`, `NOT`/`!`, `+`/`-`
-//! prefixes, implicit AND between terms, parentheses, `"quoted phrases"`, `*` and `?`
-//! wildcards, `/regular expressions/`, ranges `[a TO b]` (inclusive) and `{a TO b}`
-//! (exclusive) with `*` for an open end. Fuzzy `~` and boosts `^` are refused. Nesting is
-//! limited to [`MAX_DEPTH`] levels.
+//! # The document
 //!
-//! Semantics (Meya's): a value matches the *whole* field value, case-sensitively; a list
-//! field matches when any element does; numbers and booleans match their JSON text; a missing
-//! (or null) field makes the term false, so `NOT x:y` is true when `x` is absent.
-//! `end-user` is one term (only a leading `-` negates).
+//! `{ticket, current_user, requester}`: the ticket and the two users as the Zendesk API
+//! shapes them (see [`document`] and [`api_document`]). Meya held only some of their fields
+//! (its payload classes'); a path to any other field is allowed, with a warning at load
+//! ([`Filter::warnings`]), since Meya saw it missing. `ticket.custom_fields.<id>` reaches a
+//! custom field's value by its id, which Meya could not (it held `custom_fields` as a list,
+//! which no path enters): this is the bridge's extension, and warned about too.
+//!
+//! # Syntax and meaning, construct by construct
+//!
+//! | construct | here | Meya (luqum 0.9) |
+//! |---|---|---|
+//! | `field:value` | whole-value match, case-sensitive | same |
+//! | `field:(a OR b)`, `field:(NOT a)` | the field applies to the group | same |
+//! | `ticket:(status:open)`, `ticket:status:open` | nested fields join: `ticket.status` | same |
+//! | `AND`, `OR`, `NOT` (upper case only) | operators | same |
+//! | `a b` (juxtaposition) | AND, binding looser than `OR`: `a b OR c` is `a AND (b OR c)` | same |
+//! | `x OR y NOT z` | an operand starting with `NOT` closes what came before: `(x OR y) AND NOT z` | same |
+//! | `&&`, `\|\|`, `!` | refused: luqum reads them as words, so in Meya `a:1 && b:2` never matches and `!a:1` names a field `!a` | words |
+//! | `+a`, `-a` | refused | refused |
+//! | `a:b~`, `"a b"~2`, `a:b^2` | refused | refused |
+//! | a term with no field (`vip`, `"a"`, `/a/`, `[1 TO 2]`) | refused: it never matches in Meya | never matches |
+//! | `*` and `?` in a word | wildcards (`*`: any run, `?`: one character, neither a newline) | same |
+//! | `"phrase"` | as a word: wildcards inside apply (`"*@acme.com"`) | same |
+//! | `\` escapes | `\*` is a literal `*`; a `*` after any `\` is literal (luqum's rule) | same |
+//! | `/regex/` | Python's `re.match("^R$")`: anchored at the start, `^a\|b$` alternation included; the part of Python's syntax that Rust reads alike (see `python_regex`), the rest refused | Python `re` |
+//! | `[a TO b]`, `{a TO b}`, mixed | numbers only, on numeric (and boolean) values; `*`, non-numbers and `low > high` refused | same, refused when reached |
+//! | values | strings; numbers and booleans by their JSON text (`1.0`, `true`); a trailing newline is ignored (Python's `$`); lists match when any element does; objects and nulls never | same |
+//! | a missing field | the term is false, so `NOT x:y` is true | same |
+//! | empty query | matches everything | same |
+//! | nesting | at most [`MAX_DEPTH`] levels of luqum's tree | same |
+//! | a character luqum cannot read (a leading `'`, a lone `\`) | refused | skipped |
 
 mod document;
+mod lex;
 mod parse;
+mod python_regex;
 
-use std::cmp::Ordering;
+use std::collections::BTreeSet;
 use std::fmt;
 
 use regex::Regex;
 use serde_json::Value;
 
-pub use document::document;
+pub use document::{Needs, api_document, document};
+use parse::{Node, NodeKind, Parser};
 
-/// Parentheses and negations nest at most this deep.
+/// luqum's tree may be at most this deep (Meya's limit).
 pub const MAX_DEPTH: usize = 10;
 
-/// Why a query was refused: where, and what was expected there.
+/// Compiled regexes are capped so a hostile query cannot take all memory.
+const REGEX_SIZE_LIMIT: usize = 256 * 1024;
+
+/// Why a query is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// Not a query luqum can parse: Meya refuses it too.
+    Syntax,
+    /// A construct Meya refuses too (`+`, `-`, `~`, `^`, deeper than [`MAX_DEPTH`]).
+    Meya,
+    /// Meya accepts it but its answer would surprise: refused here so the difference is
+    /// loud. The code names the construct: `bare` (a term with no field: never matches),
+    /// `plain-word` (`&&`, `||`, a leading `!`: words, not operators), `skipped-character`
+    /// (a character luqum skips), `invalid-range` and `invalid-regex` (Meya raises on them
+    /// once a document reaches them), `regex-not-portable` (Python syntax Rust reads
+    /// otherwise).
+    Surprising(&'static str),
+}
+
+/// Why a query was refused: where, and what Meya does with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("column {column}: {message}")]
 pub struct FilterError {
     /// 1-based column, in characters, where the problem is.
     pub column: usize,
-    /// What was expected and found.
+    /// What was expected and found, and what Meya does there.
     pub message: String,
+    /// The kind of refusal.
+    pub refusal: Refusal,
 }
 
 impl FilterError {
-    fn new(column: usize, message: impl Into<String>) -> Self {
+    fn new(column: usize, refusal: Refusal, message: impl Into<String>) -> Self {
         Self {
             column,
             message: message.into(),
+            refusal,
         }
     }
 }
@@ -68,6 +122,9 @@ impl FilterError {
 pub struct Filter {
     kind: Kind,
     source: String,
+    paths: BTreeSet<Vec<String>>,
+    needs: Needs,
+    warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -79,139 +136,495 @@ enum Kind {
 
 /// A boolean expression over field matches.
 #[derive(Debug, Clone)]
-pub(crate) enum Expr {
+enum Expr {
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Not(Box<Expr>),
-    Match { path: Vec<String>, matcher: Matcher },
+    Term { path: Vec<String>, matcher: Matcher },
 }
 
-/// How one field value is tested.
+/// How one value is tested.
 #[derive(Debug, Clone)]
-pub(crate) enum Matcher {
-    /// The whole value equals the text.
-    Exact(String),
-    /// `field:*`: the field has any value.
-    Present,
-    /// Wildcards and regexes, compiled anchored.
+enum Matcher {
+    /// The whole text, or the text and a final newline.
+    Literal(String),
+    /// A wildcard word or a regex, compiled anchored with Python's `$`.
     Pattern(Regex),
     Range {
-        low: Option<String>,
-        low_inclusive: bool,
-        high: Option<String>,
-        high_inclusive: bool,
+        low: f64,
+        high: f64,
+        include_low: bool,
+        include_high: bool,
     },
 }
 
 impl Expr {
-    fn and(mut branches: Vec<Expr>) -> Expr {
-        if branches.len() == 1 {
-            branches.remove(0)
-        } else {
-            Expr::And(branches)
-        }
-    }
-
-    fn or(mut branches: Vec<Expr>) -> Expr {
-        if branches.len() == 1 {
-            branches.remove(0)
-        } else {
-            Expr::Or(branches)
-        }
-    }
-
     fn matches(&self, document: &Value) -> bool {
         match self {
             Expr::And(branches) => branches.iter().all(|branch| branch.matches(document)),
             Expr::Or(branches) => branches.iter().any(|branch| branch.matches(document)),
             Expr::Not(inner) => !inner.matches(document),
-            Expr::Match { path, matcher } => {
-                let mut value = document;
-                for key in path {
-                    match value.get(key) {
-                        Some(next) => value = next,
-                        None => return false,
-                    }
-                }
+            Expr::Term { path, matcher } => {
+                let Some(value) = lookup(document, path) else {
+                    return false;
+                };
                 match value {
-                    Value::Null | Value::Object(_) => false,
-                    Value::Array(items) => items.iter().any(|item| matcher.matches_scalar(item)),
-                    scalar => matcher.matches_scalar(scalar),
+                    Value::Array(items) => items.iter().any(|item| matcher.matches_value(item)),
+                    single => matcher.matches_value(single),
                 }
             }
         }
     }
+}
+
+/// The value at `path`: object keys, and (the bridge's extension) a list of `{id, value}`
+/// objects entered by id.
+fn lookup<'v>(document: &'v Value, path: &[String]) -> Option<&'v Value> {
+    let mut value = document;
+    for key in path {
+        value = match value {
+            Value::Object(map) => map.get(key)?,
+            Value::Array(items) => {
+                let id: i64 = key.parse().ok()?;
+                items
+                    .iter()
+                    .find(|item| item.get("id").and_then(Value::as_i64) == Some(id))?
+                    .get("value")?
+            }
+            _ => return None,
+        };
+    }
+    Some(value)
 }
 
 impl Matcher {
-    fn matches_scalar(&self, value: &Value) -> bool {
+    fn matches_value(&self, value: &Value) -> bool {
+        if let Matcher::Range {
+            low,
+            high,
+            include_low,
+            include_high,
+        } = self
+        {
+            let number = match value {
+                Value::Number(number) => number.as_f64(),
+                Value::Bool(flag) => Some(if *flag { 1.0 } else { 0.0 }),
+                _ => None,
+            };
+            let Some(number) = number else {
+                return false;
+            };
+            let above = if *include_low {
+                number >= *low
+            } else {
+                number > *low
+            };
+            let below = if *include_high {
+                number <= *high
+            } else {
+                number < *high
+            };
+            return above && below;
+        }
         let owned;
         let text: &str = match value {
             Value::String(text) => text,
+            Value::Bool(true) => "true",
+            Value::Bool(false) => "false",
             Value::Number(number) => {
-                owned = number.to_string();
+                owned = json_number_text(number);
                 &owned
             }
-            Value::Bool(flag) => {
-                if *flag {
-                    "true"
-                } else {
-                    "false"
-                }
-            }
-            Value::Null | Value::Array(_) | Value::Object(_) => return false,
+            _ => return false,
         };
         match self {
-            Matcher::Exact(expected) => text == expected,
-            Matcher::Present => true,
-            Matcher::Pattern(regex) => regex.is_match(text),
-            Matcher::Range {
-                low,
-                low_inclusive,
-                high,
-                high_inclusive,
-            } => {
-                let above = low.as_deref().is_none_or(|low| match compare(text, low) {
-                    Ordering::Greater => true,
-                    Ordering::Equal => *low_inclusive,
-                    Ordering::Less => false,
-                });
-                let below = high
-                    .as_deref()
-                    .is_none_or(|high| match compare(text, high) {
-                        Ordering::Less => true,
-                        Ordering::Equal => *high_inclusive,
-                        Ordering::Greater => false,
-                    });
-                above && below
+            Matcher::Literal(expected) => {
+                text == expected || text.strip_suffix('\n').is_some_and(|text| text == expected)
             }
+            Matcher::Pattern(regex) => regex.is_match(text),
+            Matcher::Range { .. } => false,
         }
     }
 }
 
-/// Numbers compare as numbers when both sides are numbers; everything else as text.
-fn compare(value: &str, bound: &str) -> Ordering {
-    match (value.parse::<f64>(), bound.parse::<f64>()) {
-        (Ok(a), Ok(b)) if a.is_finite() && b.is_finite() => a.total_cmp(&b),
-        _ => value.cmp(bound),
+/// A JSON number as Python's `json.dumps` writes it: integers as they are, floats by
+/// `repr` (`1.0`, `1e+16`, `1.5e-05`).
+fn json_number_text(number: &serde_json::Number) -> String {
+    if number.is_i64() || number.is_u64() {
+        return number.to_string();
+    }
+    let Some(float) = number.as_f64() else {
+        return number.to_string();
+    };
+    python_float_repr(float)
+}
+
+/// Python's `repr(float)`: the shortest digits that round-trip (as Rust's), in fixed
+/// notation for decimal exponents from -4 to 15, else scientific with a signed, two-digit
+/// exponent.
+fn python_float_repr(value: f64) -> String {
+    if !value.is_finite() {
+        return if value.is_nan() {
+            "NaN".into()
+        } else if value > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
+    }
+    let scientific = format!("{value:e}");
+    let (mantissa, exponent) = scientific
+        .split_once('e')
+        .unwrap_or((scientific.as_str(), "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if (-4..16).contains(&exponent) {
+        let point = exponent + 1;
+        let text = if point <= 0 {
+            format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+        } else if point as usize >= digits.len() {
+            format!("{digits}{}.0", "0".repeat(point as usize - digits.len()))
+        } else {
+            let (whole, fraction) = digits.split_at(point as usize);
+            format!("{whole}.{fraction}")
+        };
+        format!("{sign}{text}")
+    } else {
+        let (first, rest) = digits.split_at(1);
+        let mantissa = if rest.is_empty() {
+            first.to_owned()
+        } else {
+            format!("{first}.{rest}")
+        };
+        let exponent_sign = if exponent < 0 { '-' } else { '+' };
+        format!(
+            "{sign}{mantissa}e{exponent_sign}{:02}",
+            exponent.unsigned_abs()
+        )
+    }
+}
+
+/// luqum's rule for an unescaped wildcard: `*` or `?` first, or after anything but `\`.
+fn wildcard_positions(raw: &[char]) -> Vec<usize> {
+    (0..raw.len())
+        .filter(|&i| matches!(raw[i], '*' | '?') && (i == 0 || raw[i - 1] != '\\'))
+        .collect()
+}
+
+/// luqum's `unescaped_value`: a `\` before one of `+-&|!(){}[]^"~*?:\` is dropped.
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\'
+            && let Some(&next) = chars.peek()
+            && "+-&|!(){}[]^\"~*?:\\".contains(next)
+        {
+            out.push(next);
+            chars.next();
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn compile(pattern: &str, column: usize, code: &'static str) -> Result<Regex, FilterError> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|error| {
+            FilterError::new(
+                column,
+                Refusal::Surprising(code),
+                format!("invalid regular expression: {error}"),
+            )
+        })
+}
+
+/// A word's (or a phrase's inside) matcher: literal parts and wildcards, as Meya builds its
+/// pattern from luqum's `split_wildcards`.
+fn word_matcher(raw: &str, column: usize) -> Result<Matcher, FilterError> {
+    let chars: Vec<char> = raw.chars().collect();
+    let wildcards = wildcard_positions(&chars);
+    if wildcards.is_empty() {
+        return Ok(Matcher::Literal(unescape(raw)));
+    }
+    let mut pattern = String::from(r"\A(?:");
+    let mut start = 0;
+    for at in wildcards {
+        let literal: String = chars[start..at].iter().collect();
+        pattern.push_str(&regex::escape(&unescape(&literal)));
+        pattern.push_str(if chars[at] == '*' { ".*" } else { "." });
+        start = at + 1;
+    }
+    let literal: String = chars[start..].iter().collect();
+    pattern.push_str(&regex::escape(&unescape(&literal)));
+    pattern.push_str(r")\n?\z");
+    Ok(Matcher::Pattern(compile(
+        &pattern,
+        column,
+        "invalid-regex",
+    )?))
+}
+
+/// Python's `float()` on a range bound: surrounding whitespace, `_` between digits, `inf`
+/// and `nan` accepted.
+fn python_float(text: &str) -> Option<f64> {
+    let text = text.trim_matches(lex::is_space);
+    let chars: Vec<char> = text.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if *c == '_' {
+            let digit = |at: Option<&char>| at.is_some_and(char::is_ascii_digit);
+            if !digit(i.checked_sub(1).and_then(|p| chars.get(p))) || !digit(chars.get(i + 1)) {
+                return None;
+            }
+        }
+    }
+    let cleaned: String = chars.iter().filter(|c| **c != '_').collect();
+    let lower = cleaned.to_ascii_lowercase();
+    let word = lower.trim_start_matches(['+', '-']);
+    if !(word.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        || matches!(word, "inf" | "infinity" | "nan"))
+    {
+        return None;
+    }
+    cleaned.parse().ok()
+}
+
+/// A range bound: a word or a phrase, no wildcard, a number.
+fn bound(node: &Node) -> Result<f64, FilterError> {
+    let raw = match &node.kind {
+        NodeKind::Word(raw) => raw.clone(),
+        NodeKind::Phrase(raw) => inner(raw).to_owned(),
+        _ => String::new(),
+    };
+    let refuse = |message: String| {
+        FilterError::new(node.column, Refusal::Surprising("invalid-range"), message)
+    };
+    if !wildcard_positions(&raw.chars().collect::<Vec<_>>()).is_empty() {
+        return Err(refuse(format!(
+            "the range bound `{raw}` holds a wildcard: Meya refuses it (an open end has no \
+             `*` there; use a large number)"
+        )));
+    }
+    let text = unescape(&raw);
+    python_float(&text).ok_or_else(|| {
+        refuse(format!(
+            "the range bound `{text}` is not a number: Meya compares ranges as numbers only, \
+             and refuses it"
+        ))
+    })
+}
+
+/// A phrase's text between its quotes.
+fn inner(raw: &str) -> &str {
+    raw.get(1..raw.len().saturating_sub(1)).unwrap_or("")
+}
+
+/// Builds the expression from luqum's tree, checking it as Meya does and refusing what would
+/// surprise.
+struct Compiler {
+    paths: BTreeSet<Vec<String>>,
+}
+
+impl Compiler {
+    fn check_depth(node: &Node, depth: usize) -> Result<(), FilterError> {
+        if depth > MAX_DEPTH {
+            return Err(FilterError::new(
+                node.column,
+                Refusal::Meya,
+                format!("the query nests deeper than {MAX_DEPTH} levels, which Meya refuses"),
+            ));
+        }
+        for child in node.children() {
+            Self::check_depth(child, depth + 1)?;
+        }
+        Ok(())
+    }
+
+    fn compile(&mut self, node: &Node, scope: Option<&[String]>) -> Result<Expr, FilterError> {
+        let refuse_meya = |what: &str| {
+            FilterError::new(
+                node.column,
+                Refusal::Meya,
+                format!("{what} are not supported (Meya refuses them too)"),
+            )
+        };
+        match &node.kind {
+            NodeKind::Group(child) | NodeKind::FieldGroup(child) => self.compile(child, scope),
+            NodeKind::Not(child) => Ok(Expr::Not(Box::new(self.compile(child, scope)?))),
+            NodeKind::And(children) | NodeKind::Unknown(children) => Ok(Expr::And(
+                children
+                    .iter()
+                    .map(|child| self.compile(child, scope))
+                    .collect::<Result<_, _>>()?,
+            )),
+            NodeKind::Or(children) => Ok(Expr::Or(
+                children
+                    .iter()
+                    .map(|child| self.compile(child, scope))
+                    .collect::<Result<_, _>>()?,
+            )),
+            NodeKind::SearchField { name, child } => {
+                if name.starts_with('!') {
+                    return Err(FilterError::new(
+                        node.column,
+                        Refusal::Surprising("plain-word"),
+                        format!(
+                            "`{name}` is a field name in Meya's parser (luqum 0.9): `!` is not \
+                             NOT there, so this never matches; write NOT"
+                        ),
+                    ));
+                }
+                let mut path: Vec<String> = scope.map(<[String]>::to_vec).unwrap_or_default();
+                path.extend(name.split('.').map(str::to_owned));
+                self.compile(child, Some(&path))
+            }
+            NodeKind::Word(_)
+            | NodeKind::Phrase(_)
+            | NodeKind::Regex(_)
+            | NodeKind::Range { .. } => self.term(node, scope),
+            NodeKind::Plus(_) | NodeKind::Prohibit(_) => Err(refuse_meya("`+` and `-` prefixes")),
+            NodeKind::Fuzzy(_) | NodeKind::Proximity(_) => {
+                Err(refuse_meya("fuzzy and proximity searches (`~`)"))
+            }
+            NodeKind::Boost(_) => Err(refuse_meya("boosts (`^`)")),
+        }
+    }
+
+    fn term(&mut self, node: &Node, scope: Option<&[String]>) -> Result<Expr, FilterError> {
+        if let NodeKind::Word(raw) = &node.kind
+            && (raw == "&&" || raw == "||" || raw.starts_with('!'))
+        {
+            return Err(FilterError::new(
+                node.column,
+                Refusal::Surprising("plain-word"),
+                format!(
+                    "`{raw}` is a plain word in Meya's parser (luqum 0.9), not an operator: \
+                     write AND, OR or NOT (or escape it, `\\{}`, to match it)",
+                    &raw[..1]
+                ),
+            ));
+        }
+        let Some(path) = scope else {
+            return Err(FilterError::new(
+                node.column,
+                Refusal::Surprising("bare"),
+                "a term without a field (`field:value`): Meya matches it against nothing, so it \
+                 never matches",
+            ));
+        };
+        // Ranges are checked (and regexes compiled) whether or not a document reaches them.
+        let matcher = match &node.kind {
+            NodeKind::Word(raw) => word_matcher(raw, node.column)?,
+            NodeKind::Phrase(raw) => word_matcher(inner(raw), node.column)?,
+            NodeKind::Regex(raw) => {
+                let pattern = python_regex::translate(inner(raw)).map_err(|what| {
+                    FilterError::new(
+                        node.column,
+                        Refusal::Surprising("regex-not-portable"),
+                        format!(
+                            "this regular expression uses {what}, which Meya's Python and \
+                             this bridge's Rust would not read alike"
+                        ),
+                    )
+                })?;
+                Matcher::Pattern(compile(&pattern, node.column, "invalid-regex")?)
+            }
+            NodeKind::Range {
+                low,
+                high,
+                include_low,
+                include_high,
+            } => {
+                let (low, high) = (bound(low)?, bound(high)?);
+                if low > high {
+                    return Err(FilterError::new(
+                        node.column,
+                        Refusal::Surprising("invalid-range"),
+                        format!("the range runs from {low} down to {high}: Meya refuses it"),
+                    ));
+                }
+                Matcher::Range {
+                    low,
+                    high,
+                    include_low: *include_low,
+                    include_high: *include_high,
+                }
+            }
+            // `compile` sends only terms and ranges here.
+            _ => {
+                return Err(FilterError::new(
+                    node.column,
+                    Refusal::Syntax,
+                    "expected a term",
+                ));
+            }
+        };
+        self.paths.insert(path.to_vec());
+        Ok(Expr::Term {
+            path: path.to_vec(),
+            matcher,
+        })
     }
 }
 
 impl Filter {
-    /// Parses a query. `false` (Meya's default) never matches; `true` always does.
+    /// Parses a query, with Meya's answers (see the module docs). The empty query matches
+    /// everything, as in Meya.
     ///
     /// # Errors
-    /// [`FilterError`] naming the column and what was expected there.
+    /// [`FilterError`] naming the column, what is wrong, and what Meya does with it.
     pub fn parse(query: &str) -> Result<Self, FilterError> {
-        let trimmed = query.trim();
-        let kind = match trimmed {
-            "false" => Kind::Never,
-            "true" => Kind::Always,
-            _ => Kind::Query(parse::parse(query)?),
+        let source = query.to_owned();
+        if query.trim() == "false" {
+            // Meya reads the text as a term with no field, which never matches: the same
+            // answer as the flag `false`.
+            return Ok(Self::never());
+        }
+        let lexed = lex::lex(query);
+        if let Some(&column) = lexed.skipped.first() {
+            let character = query.chars().nth(column - 1).unwrap_or(' ');
+            return Err(FilterError::new(
+                column,
+                Refusal::Surprising("skipped-character"),
+                format!(
+                    "Meya's parser cannot read `{character}` here and skips it; quote the \
+                     value with `\"` or escape it with `\\`"
+                ),
+            ));
+        }
+        if lexed.tokens.is_empty() {
+            return Ok(Self {
+                kind: Kind::Always,
+                source,
+                paths: BTreeSet::new(),
+                needs: Needs::default(),
+                warnings: vec!["the empty query matches every ticket (as in Meya)".into()],
+            });
+        }
+        let tree = Parser::new(lexed.tokens, query.chars().count() + 1).parse()?;
+        Compiler::check_depth(&tree, 1)?;
+        let mut compiler = Compiler {
+            paths: BTreeSet::new(),
         };
+        let expr = compiler.compile(&tree, None)?;
+        let warnings = compiler
+            .paths
+            .iter()
+            .filter_map(|path| document::unlike_meya(path))
+            .collect();
         Ok(Self {
-            kind,
-            source: query.to_owned(),
+            kind: Kind::Query(expr),
+            source,
+            needs: Needs::of(compiler.paths.iter().map(Vec::as_slice)),
+            paths: compiler.paths,
+            warnings,
         })
     }
 
@@ -220,6 +633,9 @@ impl Filter {
         Self {
             kind: Kind::Never,
             source: "false".into(),
+            paths: BTreeSet::new(),
+            needs: Needs::default(),
+            warnings: Vec::new(),
         }
     }
 
@@ -228,6 +644,9 @@ impl Filter {
         Self {
             kind: Kind::Always,
             source: "true".into(),
+            paths: BTreeSet::new(),
+            needs: Needs::default(),
+            warnings: Vec::new(),
         }
     }
 
@@ -238,6 +657,23 @@ impl Filter {
             Kind::Always => true,
             Kind::Query(expr) => expr.matches(document),
         }
+    }
+
+    /// The field paths the query reads (`["ticket", "group_id"]`), known at load.
+    pub fn paths(&self) -> impl Iterator<Item = &[String]> {
+        self.paths.iter().map(Vec::as_slice)
+    }
+
+    /// What of the document the webhook's trigger payload does not carry: the objects to
+    /// read from the API before matching (see [`Needs`]).
+    pub fn needs(&self) -> Needs {
+        self.needs
+    }
+
+    /// What the query does that Meya did not: paths to fields Meya's document did not hold
+    /// (it saw them missing), or the empty query. Each names its path.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The query as written.
@@ -263,5 +699,51 @@ impl std::str::FromStr for Filter {
 
     fn from_str(query: &str) -> Result<Self, Self::Err> {
         Self::parse(query)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_read_as_python_writes_them() {
+        for (value, text) in [
+            (1.0, "1.0"),
+            (12.5, "12.5"),
+            (-4.0, "-4.0"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1e15, "1000000000000000.0"),
+            (1e16, "1e+16"),
+            (1.5e20, "1.5e+20"),
+            (123456789.125, "123456789.125"),
+            (-0.0, "-0.0"),
+        ] {
+            assert_eq!(python_float_repr(value), text, "{value}");
+        }
+    }
+
+    #[test]
+    fn range_bounds_read_as_python_float_reads_them() {
+        assert_eq!(python_float("1e2"), Some(100.0));
+        assert_eq!(python_float(" 12 "), Some(12.0));
+        assert_eq!(python_float("1_000"), Some(1000.0));
+        assert_eq!(python_float("-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(python_float(".5"), Some(0.5));
+        for bad in ["1__0", "_1", "a", "", "0x10", "1,5"] {
+            assert_eq!(python_float(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn luqums_escapes_and_wildcards() {
+        assert_eq!(unescape(r"a\:b\*c\d"), r"a:b*c\d");
+        assert_eq!(
+            wildcard_positions(&"*a?b\\*c".chars().collect::<Vec<_>>()),
+            [0, 2]
+        );
+        // luqum's quirk: after `\\` the `*` still counts as escaped.
+        assert!(wildcard_positions(&r"a\\*".chars().collect::<Vec<_>>()).is_empty());
     }
 }

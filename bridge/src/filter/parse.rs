@@ -1,303 +1,180 @@
-//! The filter language's lexer and recursive-descent parser.
+//! luqum 0.9's grammar, parsed as its PLY (LALR) parser resolves it, into luqum's tree.
 //!
 //! ```text
-//! query      := or EOF
-//! or         := and (("OR" | "||") and)*
-//! and        := unary (("AND" | "&&")? unary)*          implicit AND between terms
-//! unary      := ("NOT" | "!") unary | ("+" | "-") unary | primary
-//! primary    := "(" or ")" | FIELD ":" value
-//! value      := "(" value_or ")" | single
-//! value_or   := value_and (("OR" | "||") value_and)*
-//! value_and  := value_not (("AND" | "&&")? value_not)*
-//! value_not  := ("NOT" | "!" | "-") value_not | "+"? value
-//! single     := TERM | "PHRASE" | /REGEX/ | ("[" | "{") bound "TO" bound ("]" | "}")
+//! expression := expression OR expression       OR:  level 1, left
+//!             | expression AND expression      AND: level 2, left
+//!             | expression expression          juxtaposition: level 0, right
+//!             | expression BOOST | unary
+//! unary      := ("+" | "-" | NOT) unary | "(" expression ")"
+//!             | ("[" | "{") bound TO bound ("]" | "}")
+//!             | TERM ":" unary | TERM "~"? | PHRASE "~"? | REGEX | TO
 //! ```
+//!
+//! The grammar is ambiguous; PLY settles each shift/reduce choice by precedence, with the
+//! incoming token's level against the pending rule's: a term, phrase, regex, `(` or `[` is
+//! above every operator, so it extends the expression on its right; `NOT` has no level, so
+//! it closes a pending `AND` or `OR` first. Hence `a b OR c` is `a (b OR c)`, and
+//! `x:1 OR x:2 NOT y:3` is `(x:1 OR x:2) NOT y:3`. An operation of one kind absorbs operands
+//! of the same kind (`a AND b AND c` is one node), as luqum's `create_operation` does, which
+//! matters for the depth limit.
 
-use regex::Regex;
+use super::lex::{Spanned, Token};
+use super::{FilterError, MAX_DEPTH, Refusal};
 
-use super::{Expr, FilterError, MAX_DEPTH, Matcher};
+/// A node of luqum's tree, with the column it starts at.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Node {
+    pub(super) kind: NodeKind,
+    pub(super) column: usize,
+}
 
 #[derive(Debug, Clone, PartialEq)]
-enum Token {
-    LParen,
-    RParen,
-    Colon,
-    And,
-    Or,
-    Not,
-    Plus,
-    Minus,
-    To,
-    RangeOpen {
-        inclusive: bool,
-    },
-    RangeClose {
-        inclusive: bool,
-    },
-    /// A bare word; `wildcard` when it holds an unescaped `*` or `?`.
-    Term {
-        text: String,
-        wildcard: bool,
-    },
+pub(super) enum NodeKind {
+    Word(String),
     Phrase(String),
     Regex(String),
+    Range {
+        low: Box<Node>,
+        high: Box<Node>,
+        include_low: bool,
+        include_high: bool,
+    },
+    SearchField {
+        name: String,
+        child: Box<Node>,
+    },
+    Group(Box<Node>),
+    FieldGroup(Box<Node>),
+    Not(Box<Node>),
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    /// Juxtaposition: luqum's `UnknownOperation`, matched by Meya as AND.
+    Unknown(Vec<Node>),
+    Plus(Box<Node>),
+    Prohibit(Box<Node>),
+    Fuzzy(Box<Node>),
+    Proximity(Box<Node>),
+    Boost(Box<Node>),
 }
 
-#[derive(Debug, Clone)]
-struct Spanned {
-    token: Token,
-    /// 1-based column (in characters) where the token starts.
-    column: usize,
+impl Node {
+    /// Its children, as luqum lists them (a range's are its two bounds).
+    pub(super) fn children(&self) -> Vec<&Node> {
+        match &self.kind {
+            NodeKind::Word(_) | NodeKind::Phrase(_) | NodeKind::Regex(_) => Vec::new(),
+            NodeKind::Range { low, high, .. } => vec![low, high],
+            NodeKind::SearchField { child, .. }
+            | NodeKind::Group(child)
+            | NodeKind::FieldGroup(child)
+            | NodeKind::Not(child)
+            | NodeKind::Plus(child)
+            | NodeKind::Prohibit(child)
+            | NodeKind::Fuzzy(child)
+            | NodeKind::Proximity(child)
+            | NodeKind::Boost(child) => vec![child],
+            NodeKind::And(children) | NodeKind::Or(children) | NodeKind::Unknown(children) => {
+                children.iter().collect()
+            }
+        }
+    }
 }
 
-fn describe(token: Option<&Token>) -> String {
+/// A binary operator of the grammar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Operator {
+    Or,
+    And,
+    Juxtaposition,
+}
+
+impl Operator {
+    /// PLY's precedence level and associativity (left: true).
+    fn precedence(self) -> (u8, bool) {
+        match self {
+            Operator::Or => (1, true),
+            Operator::And => (2, true),
+            Operator::Juxtaposition => (0, false),
+        }
+    }
+}
+
+/// The level PLY gives a token that starts an operand: `NOT` has none (0); terms, phrases,
+/// regexes, `(`, `[`, `TO`, `+` and `-` are above every operator.
+fn operand_level(token: &Token) -> Option<u8> {
     match token {
-        None => "the end of the query".into(),
-        Some(Token::LParen) => "`(`".into(),
-        Some(Token::RParen) => "`)`".into(),
-        Some(Token::Colon) => "`:`".into(),
-        Some(Token::And) => "`AND`".into(),
-        Some(Token::Or) => "`OR`".into(),
-        Some(Token::Not) => "`NOT`".into(),
-        Some(Token::Plus) => "`+`".into(),
-        Some(Token::Minus) => "`-`".into(),
-        Some(Token::To) => "`TO`".into(),
-        Some(Token::RangeOpen { .. }) => "a range".into(),
-        Some(Token::RangeClose { .. }) => "the end of a range".into(),
-        Some(Token::Term { text, .. }) => format!("`{text}`"),
-        Some(Token::Phrase(text)) => format!("\"{text}\""),
-        Some(Token::Regex(text)) => format!("/{text}/"),
+        Token::Not => Some(0),
+        Token::Term(_)
+        | Token::Phrase(_)
+        | Token::Regex(_)
+        | Token::LParen
+        | Token::LBracket { .. }
+        | Token::To
+        | Token::Plus
+        | Token::Minus => Some(3),
+        _ => None,
     }
 }
 
-/// Characters that end a bare term.
-fn is_special(c: char) -> bool {
-    matches!(
-        c,
-        '(' | ')' | ':' | '"' | '[' | ']' | '{' | '}' | '/' | '^' | '~'
-    )
+/// Whether the rule `E op E` is reduced before a token of `level` (else the token shifts).
+fn reduces_before(op: Operator, level: u8) -> bool {
+    let (rule_level, left) = op.precedence();
+    level < rule_level || (level == rule_level && left)
 }
 
-fn lex(query: &str) -> Result<Vec<Spanned>, FilterError> {
-    let chars: Vec<char> = query.chars().collect();
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let column = i + 1;
-        let push = |tokens: &mut Vec<Spanned>, token| tokens.push(Spanned { token, column });
-        match c {
-            _ if c.is_whitespace() => i += 1,
-            '(' => {
-                push(&mut tokens, Token::LParen);
-                i += 1;
-            }
-            ')' => {
-                push(&mut tokens, Token::RParen);
-                i += 1;
-            }
-            ':' => {
-                push(&mut tokens, Token::Colon);
-                i += 1;
-            }
-            '[' | '{' => {
-                push(
-                    &mut tokens,
-                    Token::RangeOpen {
-                        inclusive: c == '[',
-                    },
-                );
-                i += 1;
-            }
-            ']' | '}' => {
-                push(
-                    &mut tokens,
-                    Token::RangeClose {
-                        inclusive: c == ']',
-                    },
-                );
-                i += 1;
-            }
-            '~' => {
-                return Err(FilterError::new(
-                    column,
-                    "fuzzy and proximity searches (`~`) are not supported",
-                ));
-            }
-            '^' => return Err(FilterError::new(column, "boosts (`^`) are not supported")),
-            '&' | '|' => {
-                if chars.get(i + 1) == Some(&c) {
-                    push(&mut tokens, if c == '&' { Token::And } else { Token::Or });
-                    i += 2;
-                } else {
-                    return Err(FilterError::new(
-                        column,
-                        format!("expected `{c}{c}`, found a single `{c}`"),
-                    ));
-                }
-            }
-            '!' => {
-                push(&mut tokens, Token::Not);
-                i += 1;
-            }
-            '+' | '-' if chars.get(i + 1).is_some_and(|n| !n.is_whitespace()) => {
-                push(
-                    &mut tokens,
-                    if c == '+' { Token::Plus } else { Token::Minus },
-                );
-                i += 1;
-            }
-            '"' => {
-                let (text, next) = delimited(&chars, i, '"')
-                    .ok_or_else(|| FilterError::new(column, "unterminated quoted phrase"))?;
-                push(&mut tokens, Token::Phrase(text));
-                i = next;
-            }
-            '/' => {
-                let (text, next) = delimited(&chars, i, '/')
-                    .ok_or_else(|| FilterError::new(column, "unterminated regular expression"))?;
-                push(&mut tokens, Token::Regex(text));
-                i = next;
-            }
-            _ => {
-                let mut text = String::new();
-                let mut wildcard = false;
-                while i < chars.len() && !chars[i].is_whitespace() && !is_special(chars[i]) {
-                    match chars[i] {
-                        '\\' => {
-                            let escaped = chars.get(i + 1).ok_or_else(|| {
-                                FilterError::new(i + 1, "a `\\` must escape a character")
-                            })?;
-                            // Kept escaped so the wildcard step can tell `\*` from `*`.
-                            text.push('\\');
-                            text.push(*escaped);
-                            i += 2;
-                        }
-                        '*' | '?' => {
-                            wildcard = true;
-                            text.push(chars[i]);
-                            i += 1;
-                        }
-                        other => {
-                            text.push(other);
-                            i += 1;
-                        }
-                    }
-                }
-                let token = match text.as_str() {
-                    "AND" => Token::And,
-                    "OR" => Token::Or,
-                    "NOT" => Token::Not,
-                    "TO" => Token::To,
-                    _ => Token::Term { text, wildcard },
-                };
-                push(&mut tokens, token);
-            }
+/// luqum's `create_operation`: operands of the same kind are absorbed.
+fn combine(op: Operator, left: Node, right: Node) -> Node {
+    let column = left.column;
+    let mut operands = Vec::new();
+    for side in [left, right] {
+        match (op, side.kind) {
+            (Operator::Or, NodeKind::Or(children))
+            | (Operator::And, NodeKind::And(children))
+            | (Operator::Juxtaposition, NodeKind::Unknown(children)) => operands.extend(children),
+            (_, kind) => operands.push(Node {
+                kind,
+                column: side.column,
+            }),
         }
     }
-    Ok(tokens)
-}
-
-/// Reads from the opening `delimiter` at `start` to the closing one, honouring `\` escapes
-/// (a regex keeps them except for an escaped delimiter). Answers the text and the index after.
-fn delimited(chars: &[char], start: usize, delimiter: char) -> Option<(String, usize)> {
-    let mut text = String::new();
-    let mut i = start + 1;
-    while i < chars.len() {
-        match chars[i] {
-            '\\' if i + 1 < chars.len() => {
-                let next = chars[i + 1];
-                if delimiter == '/' && next != '/' {
-                    text.push('\\');
-                }
-                text.push(next);
-                i += 2;
-            }
-            c if c == delimiter => return Some((text, i + 1)),
-            c => {
-                text.push(c);
-                i += 1;
-            }
-        }
-    }
-    None
-}
-
-/// Removes the escaping backslashes of a bare term.
-fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(next) = chars.next() {
-                out.push(next);
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A wildcard term as an anchored regex: `*` any run, `?` one character.
-fn wildcard_regex(text: &str) -> String {
-    let mut pattern = String::from("^(?s:");
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                if let Some(next) = chars.next() {
-                    pattern.push_str(&regex::escape(&next.to_string()));
-                }
-            }
-            '*' => pattern.push_str(".*"),
-            '?' => pattern.push('.'),
-            other => pattern.push_str(&regex::escape(&other.to_string())),
-        }
-    }
-    pattern.push_str(")$");
-    pattern
-}
-
-/// Compiled regexes are capped so a hostile query cannot take all memory.
-const REGEX_SIZE_LIMIT: usize = 256 * 1024;
-
-fn compile(pattern: &str, column: usize) -> Result<Regex, FilterError> {
-    regex::RegexBuilder::new(pattern)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .map_err(|error| FilterError::new(column, format!("invalid regular expression: {error}")))
-}
-
-pub(super) fn parse(query: &str) -> Result<Expr, FilterError> {
-    let tokens = lex(query)?;
-    let mut parser = Parser {
-        tokens,
-        position: 0,
-        end_column: query.chars().count() + 1,
-        depth: 0,
+    let kind = match op {
+        Operator::Or => NodeKind::Or(operands),
+        Operator::And => NodeKind::And(operands),
+        Operator::Juxtaposition => NodeKind::Unknown(operands),
     };
-    if parser.tokens.is_empty() {
-        return Err(FilterError::new(1, "the query is empty"));
-    }
-    let expr = parser.or()?;
-    if let Some(extra) = parser.peek() {
-        return Err(parser.error(format!(
-            "expected an operator or the end of the query, found {}",
-            describe(Some(extra))
-        )));
-    }
-    Ok(expr)
+    Node { kind, column }
 }
 
-struct Parser {
+pub(super) struct Parser {
     tokens: Vec<Spanned>,
     position: usize,
     end_column: usize,
-    depth: usize,
+    /// How many operands are open: each adds a level to the tree, so past the depth limit
+    /// the query is refused here, before a hostile one exhausts the stack.
+    nesting: usize,
 }
 
 impl Parser {
+    pub(super) fn new(tokens: Vec<Spanned>, end_column: usize) -> Self {
+        Self {
+            tokens,
+            position: 0,
+            end_column,
+            nesting: 0,
+        }
+    }
+
+    /// The whole query as one expression.
+    pub(super) fn parse(mut self) -> Result<Node, FilterError> {
+        let expression = self.expression()?;
+        match self.peek() {
+            None => Ok(expression),
+            Some(token) => Err(self.syntax(&format!(
+                "expected an operator or the end of the query, found {}",
+                describe(Some(token))
+            ))),
+        }
+    }
+
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.position).map(|spanned| &spanned.token)
     }
@@ -308,251 +185,301 @@ impl Parser {
             .map_or(self.end_column, |spanned| spanned.column)
     }
 
-    fn error(&self, message: impl Into<String>) -> FilterError {
-        FilterError::new(self.column(), message)
-    }
-
     fn advance(&mut self) -> Option<Token> {
         let token = self.tokens.get(self.position).map(|s| s.token.clone());
         self.position += 1;
         token
     }
 
-    fn enter(&mut self) -> Result<(), FilterError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.error(format!("nesting deeper than {MAX_DEPTH} levels")));
-        }
-        Ok(())
+    fn syntax(&self, message: &str) -> FilterError {
+        FilterError::new(self.column(), Refusal::Syntax, message)
     }
 
-    /// Whether the next token can start an operand (for implicit AND).
-    fn starts_operand(&self) -> bool {
-        matches!(
-            self.peek(),
-            Some(
-                Token::LParen
-                    | Token::Not
-                    | Token::Plus
-                    | Token::Minus
-                    | Token::Term { .. }
-                    | Token::Phrase(_)
-                    | Token::Regex(_)
-                    | Token::RangeOpen { .. }
-            )
-        )
-    }
-
-    fn or(&mut self) -> Result<Expr, FilterError> {
-        let mut branches = vec![self.and()?];
-        while self.peek() == Some(&Token::Or) {
-            self.advance();
-            branches.push(self.and()?);
-        }
-        Ok(Expr::or(branches))
-    }
-
-    fn and(&mut self) -> Result<Expr, FilterError> {
-        let mut branches = vec![self.unary()?];
+    /// Shift-reduce over operators, resolved as PLY resolves them.
+    fn expression(&mut self) -> Result<Node, FilterError> {
+        let mut operands = vec![self.unary()?];
+        let mut operators: Vec<Operator> = Vec::new();
         loop {
-            if self.peek() == Some(&Token::And) {
-                self.advance();
-            } else if !self.starts_operand() {
-                break;
+            let (operator, level) = match self.peek() {
+                Some(Token::Or) => (Operator::Or, 1),
+                Some(Token::And) => (Operator::And, 2),
+                Some(Token::Boost) => {
+                    // `expression BOOST`: binds the operand just read (its level is above
+                    // every operator's). Meya refuses boosts, so the shape matters little.
+                    let column = self.column();
+                    self.advance();
+                    let last = operands
+                        .pop()
+                        .ok_or_else(|| self.syntax("a boost of nothing"))?;
+                    operands.push(Node {
+                        kind: NodeKind::Boost(Box::new(last)),
+                        column,
+                    });
+                    continue;
+                }
+                Some(token) => match operand_level(token) {
+                    Some(level) => (Operator::Juxtaposition, level),
+                    None => break,
+                },
+                None => break,
+            };
+            while let Some(&top) = operators.last() {
+                if !reduces_before(top, level) {
+                    break;
+                }
+                operators.pop();
+                Self::reduce(&mut operands, top);
             }
-            branches.push(self.unary()?);
+            if operator != Operator::Juxtaposition {
+                self.advance();
+            }
+            operators.push(operator);
+            operands.push(self.unary()?);
         }
-        Ok(Expr::and(branches))
+        while let Some(top) = operators.pop() {
+            Self::reduce(&mut operands, top);
+        }
+        operands
+            .pop()
+            .ok_or_else(|| self.syntax("expected an expression"))
     }
 
-    fn unary(&mut self) -> Result<Expr, FilterError> {
-        match self.peek() {
-            Some(Token::Not | Token::Minus) => {
-                self.advance();
-                self.enter()?;
-                let inner = self.unary()?;
-                self.depth -= 1;
-                Ok(Expr::Not(Box::new(inner)))
-            }
-            Some(Token::Plus) => {
-                self.advance();
-                self.unary()
-            }
-            _ => self.primary(),
+    fn reduce(operands: &mut Vec<Node>, operator: Operator) {
+        if let (Some(right), Some(left)) = (operands.pop(), operands.pop()) {
+            operands.push(combine(operator, left, right));
         }
     }
 
-    fn primary(&mut self) -> Result<Expr, FilterError> {
+    fn unary(&mut self) -> Result<Node, FilterError> {
+        self.nesting += 1;
+        if self.nesting > MAX_DEPTH {
+            return Err(FilterError::new(
+                self.column(),
+                Refusal::Meya,
+                format!("the query nests deeper than {MAX_DEPTH} levels, which Meya refuses"),
+            ));
+        }
+        let node = self.unary_inner();
+        self.nesting -= 1;
+        node
+    }
+
+    fn unary_inner(&mut self) -> Result<Node, FilterError> {
+        let column = self.column();
+        let node = |kind| Node { kind, column };
         match self.advance() {
+            Some(Token::Plus) => Ok(node(NodeKind::Plus(Box::new(self.unary()?)))),
+            Some(Token::Minus) => Ok(node(NodeKind::Prohibit(Box::new(self.unary()?)))),
+            Some(Token::Not) => Ok(node(NodeKind::Not(Box::new(self.unary()?)))),
             Some(Token::LParen) => {
-                self.enter()?;
-                let inner = self.or()?;
-                self.expect_close()?;
-                self.depth -= 1;
-                Ok(inner)
+                let inner = self.expression()?;
+                match self.advance() {
+                    Some(Token::RParen) => Ok(node(NodeKind::Group(Box::new(inner)))),
+                    other => {
+                        self.position -= 1;
+                        Err(self.syntax(&format!(
+                            "expected `)` to close the `(` at column {column}, found {}",
+                            describe(other.as_ref())
+                        )))
+                    }
+                }
             }
-            Some(Token::Term {
-                text,
-                wildcard: false,
-            }) => {
-                let field = unescape(&text);
-                if self.peek() != Some(&Token::Colon) {
+            Some(Token::LBracket { inclusive }) => {
+                let low = self.bound()?;
+                if self.advance() != Some(Token::To) {
                     self.position -= 1;
-                    return Err(self.error(format!(
-                        "expected `field:value`, found `{field}` without a field"
-                    )));
+                    return Err(self.syntax("expected `TO` in the range"));
                 }
-                self.advance();
-                let path: Vec<String> = field.split('.').map(str::to_owned).collect();
-                if path.iter().any(String::is_empty) {
-                    self.position -= 2;
-                    return Err(self.error(format!("`{field}` is not a field name")));
+                let high = self.bound()?;
+                match self.advance() {
+                    Some(Token::RBracket {
+                        inclusive: include_high,
+                    }) => Ok(node(NodeKind::Range {
+                        low: Box::new(low),
+                        high: Box::new(high),
+                        include_low: inclusive,
+                        include_high,
+                    })),
+                    other => {
+                        self.position -= 1;
+                        Err(self.syntax(&format!(
+                            "expected `]` or `}}` to close the range, found {}",
+                            describe(other.as_ref())
+                        )))
+                    }
                 }
-                self.value(&path)
             }
+            Some(Token::Term(name)) => match self.peek() {
+                Some(Token::Colon) => {
+                    self.advance();
+                    let mut child = self.unary()?;
+                    if let NodeKind::Group(inner) = child.kind {
+                        child.kind = NodeKind::FieldGroup(inner);
+                    }
+                    Ok(node(NodeKind::SearchField {
+                        name,
+                        child: Box::new(child),
+                    }))
+                }
+                Some(Token::Approx) => {
+                    self.advance();
+                    Ok(node(NodeKind::Fuzzy(Box::new(node(NodeKind::Word(name))))))
+                }
+                _ => Ok(node(NodeKind::Word(name))),
+            },
+            Some(Token::Phrase(text)) => {
+                if self.peek() == Some(&Token::Approx) {
+                    self.advance();
+                    return Ok(node(NodeKind::Proximity(Box::new(node(NodeKind::Phrase(
+                        text,
+                    ))))));
+                }
+                Ok(node(NodeKind::Phrase(text)))
+            }
+            Some(Token::Regex(text)) => Ok(node(NodeKind::Regex(text))),
+            Some(Token::To) => Ok(node(NodeKind::Word("TO".into()))),
             other => {
                 self.position -= 1;
-                Err(self.error(format!(
-                    "expected `field:value`, found {}",
+                Err(self.syntax(&format!(
+                    "expected a term, `field:value`, `(`, a range or NOT, found {}",
                     describe(other.as_ref())
                 )))
             }
         }
     }
 
-    fn expect_close(&mut self) -> Result<(), FilterError> {
-        match self.peek() {
-            Some(Token::RParen) => {
-                self.advance();
-                Ok(())
-            }
-            other => Err(self.error(format!("expected `)`, found {}", describe(other)))),
-        }
-    }
-
-    fn value(&mut self, path: &[String]) -> Result<Expr, FilterError> {
-        if self.peek() == Some(&Token::LParen) {
-            self.advance();
-            self.enter()?;
-            let inner = self.value_or(path)?;
-            self.expect_close()?;
-            self.depth -= 1;
-            return Ok(inner);
-        }
-        self.single(path)
-    }
-
-    fn value_or(&mut self, path: &[String]) -> Result<Expr, FilterError> {
-        let mut branches = vec![self.value_and(path)?];
-        while self.peek() == Some(&Token::Or) {
-            self.advance();
-            branches.push(self.value_and(path)?);
-        }
-        Ok(Expr::or(branches))
-    }
-
-    fn value_and(&mut self, path: &[String]) -> Result<Expr, FilterError> {
-        let mut branches = vec![self.value_not(path)?];
-        loop {
-            if self.peek() == Some(&Token::And) {
-                self.advance();
-            } else if !self.starts_operand() {
-                break;
-            }
-            branches.push(self.value_not(path)?);
-        }
-        Ok(Expr::and(branches))
-    }
-
-    fn value_not(&mut self, path: &[String]) -> Result<Expr, FilterError> {
-        match self.peek() {
-            Some(Token::Not | Token::Minus) => {
-                self.advance();
-                self.enter()?;
-                let inner = self.value_not(path)?;
-                self.depth -= 1;
-                Ok(Expr::Not(Box::new(inner)))
-            }
-            Some(Token::Plus) => {
-                self.advance();
-                self.value_not(path)
-            }
-            _ => self.value(path),
-        }
-    }
-
-    fn single(&mut self, path: &[String]) -> Result<Expr, FilterError> {
+    /// A range bound: a term or a phrase.
+    fn bound(&mut self) -> Result<Node, FilterError> {
         let column = self.column();
-        let matcher = match self.advance() {
-            Some(Token::Term { text, wildcard }) => {
-                if !wildcard {
-                    Matcher::Exact(unescape(&text))
-                } else if text == "*" {
-                    Matcher::Present
-                } else {
-                    Matcher::Pattern(compile(&wildcard_regex(&text), column)?)
-                }
-            }
-            Some(Token::Phrase(text)) => Matcher::Exact(text),
-            Some(Token::Regex(text)) => {
-                Matcher::Pattern(compile(&format!("^(?:{text})$"), column)?)
-            }
-            Some(Token::RangeOpen { inclusive }) => {
-                let low = self.bound()?;
-                if self.advance() != Some(Token::To) {
-                    self.position -= 1;
-                    return Err(self.error("expected `TO` in the range"));
-                }
-                let high = self.bound()?;
-                match self.advance() {
-                    Some(Token::RangeClose {
-                        inclusive: high_inclusive,
-                    }) => Matcher::Range {
-                        low,
-                        low_inclusive: inclusive,
-                        high,
-                        high_inclusive,
-                    },
-                    other => {
-                        self.position -= 1;
-                        return Err(self.error(format!(
-                            "expected `]` or `}}` to close the range, found {}",
-                            describe(other.as_ref())
-                        )));
-                    }
-                }
-            }
-            other => {
-                self.position -= 1;
-                return Err(self.error(format!(
-                    "expected a value after `{}:`, found {}",
-                    path.join("."),
-                    describe(other.as_ref())
-                )));
-            }
-        };
-        Ok(Expr::Match {
-            path: path.to_vec(),
-            matcher,
-        })
-    }
-
-    /// A range bound: a term, a phrase, or `*` for "unbounded".
-    fn bound(&mut self) -> Result<Option<String>, FilterError> {
         match self.advance() {
-            Some(Token::Term { text, .. }) if text == "*" => Ok(None),
-            Some(Token::Term {
-                text,
-                wildcard: false,
-            }) => Ok(Some(unescape(&text))),
-            Some(Token::Phrase(text)) => Ok(Some(text)),
+            Some(Token::Term(text)) => Ok(Node {
+                kind: NodeKind::Word(text),
+                column,
+            }),
+            Some(Token::Phrase(text)) => Ok(Node {
+                kind: NodeKind::Phrase(text),
+                column,
+            }),
             other => {
                 self.position -= 1;
-                Err(self.error(format!(
+                Err(self.syntax(&format!(
                     "expected a range bound, found {}",
                     describe(other.as_ref())
                 )))
             }
+        }
+    }
+}
+
+fn describe(token: Option<&Token>) -> String {
+    match token {
+        None => "the end of the query".into(),
+        Some(Token::Term(text)) => format!("`{text}`"),
+        Some(Token::Phrase(text) | Token::Regex(text)) => text.clone(),
+        Some(Token::Approx) => "`~`".into(),
+        Some(Token::Boost) => "`^`".into(),
+        Some(Token::Minus) => "`-`".into(),
+        Some(Token::Plus) => "`+`".into(),
+        Some(Token::Colon) => "`:`".into(),
+        Some(Token::LParen) => "`(`".into(),
+        Some(Token::RParen) => "`)`".into(),
+        Some(Token::LBracket { .. }) => "a range".into(),
+        Some(Token::RBracket { .. }) => "the end of a range".into(),
+        Some(Token::And) => "`AND`".into(),
+        Some(Token::Or) => "`OR`".into(),
+        Some(Token::Not) => "`NOT`".into(),
+        Some(Token::To) => "`TO`".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::lex::lex;
+    use super::*;
+
+    /// luqum's repr, as `python -c 'print(repr(luqum.parser.parser.parse(q)))'` prints it.
+    fn repr(node: &Node) -> String {
+        let list = |children: &[Node]| children.iter().map(repr).collect::<Vec<_>>().join(", ");
+        match &node.kind {
+            NodeKind::Word(text) => format!("Word({text:?})"),
+            NodeKind::Phrase(text) => format!("Phrase({text:?})"),
+            NodeKind::Regex(text) => format!("Regex({text:?})"),
+            NodeKind::Range { low, high, .. } => format!("Range({}, {})", repr(low), repr(high)),
+            NodeKind::SearchField { name, child } => {
+                format!("SearchField({name:?}, {})", repr(child))
+            }
+            NodeKind::Group(child) => format!("Group({})", repr(child)),
+            NodeKind::FieldGroup(child) => format!("FieldGroup({})", repr(child)),
+            NodeKind::Not(child) => format!("Not({})", repr(child)),
+            NodeKind::And(children) => format!("AndOperation({})", list(children)),
+            NodeKind::Or(children) => format!("OrOperation({})", list(children)),
+            NodeKind::Unknown(children) => format!("UnknownOperation({})", list(children)),
+            NodeKind::Plus(child) => format!("Plus({})", repr(child)),
+            NodeKind::Prohibit(child) => format!("Prohibit({})", repr(child)),
+            NodeKind::Fuzzy(child) => format!("Fuzzy({})", repr(child)),
+            NodeKind::Proximity(child) => format!("Proximity({})", repr(child)),
+            NodeKind::Boost(child) => format!("Boost({})", repr(child)),
+        }
+        .replace('"', "'")
+    }
+
+    fn tree(query: &str) -> String {
+        let lexed = lex(query);
+        repr(
+            &Parser::new(lexed.tokens, query.chars().count() + 1)
+                .parse()
+                .unwrap(),
+        )
+    }
+
+    /// Trees luqum 0.9.0 itself printed for these queries.
+    #[test]
+    fn trees_are_luqums() {
+        for (query, expected) in [
+            (
+                "a:1 b:2 OR c:3",
+                "UnknownOperation(SearchField('a', Word('1')), OrOperation(SearchField('b', Word('2')), SearchField('c', Word('3'))))",
+            ),
+            (
+                "x:1 OR x:2 NOT y:3",
+                "UnknownOperation(OrOperation(SearchField('x', Word('1')), SearchField('x', Word('2'))), Not(SearchField('y', Word('3'))))",
+            ),
+            (
+                "t:(a b OR c)",
+                "SearchField('t', FieldGroup(UnknownOperation(Word('a'), OrOperation(Word('b'), Word('c')))))",
+            ),
+            (
+                "a:1 && b:2",
+                "UnknownOperation(SearchField('a', Word('1')), Word('&&'), SearchField('b', Word('2')))",
+            ),
+            ("!a:1", "SearchField('!a', Word('1'))"),
+            (
+                "a:1 AND b:2 c:3",
+                "AndOperation(SearchField('a', Word('1')), UnknownOperation(SearchField('b', Word('2')), SearchField('c', Word('3'))))",
+            ),
+            (
+                "a:1 OR b:2 AND c:3",
+                "OrOperation(SearchField('a', Word('1')), AndOperation(SearchField('b', Word('2')), SearchField('c', Word('3'))))",
+            ),
+            (
+                "ticket:status:open",
+                "SearchField('ticket', SearchField('status', Word('open')))",
+            ),
+            (
+                "x:[1 TO 5]",
+                "SearchField('x', Range(Word('1'), Word('5')))",
+            ),
+            ("x:/a|b/", "SearchField('x', Regex('/a|b/'))"),
+            (
+                "NOT a:1 b:2",
+                "UnknownOperation(Not(SearchField('a', Word('1'))), SearchField('b', Word('2')))",
+            ),
+            (
+                "a:b:c:d",
+                "SearchField('a', SearchField('b', SearchField('c', Word('d'))))",
+            ),
+        ] {
+            assert_eq!(tree(query), expected, "{query}");
         }
     }
 }

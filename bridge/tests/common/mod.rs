@@ -17,6 +17,8 @@ use zendesk_support::webhook::{TicketEvent, parse_ticket_event, signed_headers};
 
 pub const SUNCO_USER: &str = "67a11490f0305f4a391e9f8a";
 pub const SIGNING_SECRET: &str = "signing-secret";
+/// The seed's `filter.rx_unhandled_ticket`.
+pub const SEED_FILTER: &str = "ticket.tags:sunco_send AND ticket.status:(new OR open OR pending) AND current_user.role:(NOT end-user)";
 
 pub struct Fakes {
     pub zendesk: MockServer,
@@ -44,6 +46,12 @@ impl Fakes {
 
     /// The seed's settings pointed at the fakes; `extra` adds or replaces settings.
     pub fn config(&self, extra: &str) -> Config {
+        self.config_with_filter(extra, SEED_FILTER)
+    }
+
+    /// [`config`](Self::config) with another `filter.rx_unhandled_ticket`.
+    pub fn config_with_filter(&self, extra: &str, filter: &str) -> Config {
+        let filter = filter.replace('\\', "\\\\").replace('"', "\\\"");
         let markdown = if extra.contains("markdown") {
             ""
         } else {
@@ -62,7 +70,7 @@ webhook_signing_secret = "{SIGNING_SECRET}"
 unlink_ticket_status = ["closed", "solved"]
 
 [filter]
-rx_unhandled_ticket = "ticket.tags:sunco_send AND ticket.status:(new OR open OR pending) AND current_user.role:(NOT end-user)"
+rx_unhandled_ticket = "{filter}"
 
 [sunshine_conversations]
 app_id = "app_1"
@@ -343,4 +351,15 @@ impl wiremock::Respond for IdempotentTickets {
         seen.push((key, body, id));
         ResponseTemplate::new(201).set_body_json(json!({"ticket": {"id": id, "status": "new"}}))
     }
+}
+
+/// `GET`s the fake Zendesk received on exactly `route`.
+pub async fn gets(server: &MockServer, route: &str) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "GET" && r.url.path() == route)
+        .count()
 }
