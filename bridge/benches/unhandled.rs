@@ -26,7 +26,8 @@ use std::time::{Duration, Instant};
 
 use bridge::Bridge;
 use bridge::config::Config;
-use meya_links::{LinkStore, MemoryStore, SqliteStore};
+use meya_links::prelude::*;
+use meya_links::{MemoryStore, SqliteStore};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};

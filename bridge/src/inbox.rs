@@ -255,8 +255,8 @@ pub enum BatchOutcome {
 /// Processes the inbox: takes recorded webhooks in order, runs the flows, retries transient
 /// failures with backoff, and gives up (keeping the entry as failed) after
 /// [`WorkerOptions::max_attempts`] or at a permanent failure. Failed entries are listed by
-/// [`LinkStore::inbox_failed`](meya_links::LinkStore::inbox_failed) with their reason; once
-/// the cause is fixed, [`LinkStore::inbox_requeue`](meya_links::LinkStore::inbox_requeue)
+/// [`Inbox::inbox_failed`](meya_links::Inbox::inbox_failed) with their reason; once
+/// the cause is fixed, [`Inbox::inbox_requeue`](meya_links::Inbox::inbox_requeue)
 /// gives one another run, and nothing already delivered is sent twice.
 ///
 /// ```no_run

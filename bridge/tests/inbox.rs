@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use bridge::{Accepted, BatchOutcome, Bridge, WorkerOptions};
 use common::*;
-use meya_links::{DeliveryState, LinkStore, SUNSHINE_CONVERSATIONS, SqliteStore};
+use meya_links::{
+    DeliveryState, LinkStore, ManualClock, MemoryStore, SUNSHINE_CONVERSATIONS, SqliteStore,
+};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, Request, ResponseTemplate};
@@ -63,9 +65,12 @@ async fn delivered_to(store: &Arc<dyn LinkStore>, message_id: &str) -> Option<St
 on_every_store!(
     a_reply_is_recorded_answered_then_commented_once,
     waiting_replies_go_in_one_ticket_update,
+    agent_comments_arrive_through_the_inbox_once,
+);
+
+on_every_store_clocked!(
     a_zendesk_500_is_retried_by_the_worker_without_duplicates,
     a_batch_held_by_a_crashed_worker_is_taken_over,
-    agent_comments_arrive_through_the_inbox_once,
 );
 
 /// `accept` records and answers before anything reaches Zendesk; a repeat of the event is a
@@ -130,7 +135,10 @@ async fn waiting_replies_go_in_one_ticket_update(store: Arc<dyn LinkStore>) {
 
 /// Zendesk fails twice with 500 (the client does not retry a comment post); the worker
 /// retries with backoff and the comment is posted once. The retry looks on the ticket first.
-async fn a_zendesk_500_is_retried_by_the_worker_without_duplicates(store: Arc<dyn LinkStore>) {
+async fn a_zendesk_500_is_retried_by_the_worker_without_duplicates(
+    store: Arc<dyn LinkStore>,
+    clock: ManualClock,
+) {
     let fakes = Fakes::start().await;
     linked(&store).await;
     Mock::given(method("PUT"))
@@ -154,9 +162,11 @@ async fn a_zendesk_500_is_retried_by_the_worker_without_duplicates(store: Arc<dy
         matches!(&first[0].outcome, BatchOutcome::Retrying { error, .. } if error.contains("500")),
         "{first:?}"
     );
+    // Nothing is ready before the retry delay has passed, everything after.
+    assert!(worker.drain().await.unwrap().is_empty());
     let mut outcomes = Vec::new();
-    for _ in 0..50 {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    for _ in 0..5 {
+        clock.advance(fast().retry_max);
         outcomes.extend(worker.drain().await.unwrap());
         if outcomes.iter().any(|r| r.outcome == BatchOutcome::Done) {
             break;
@@ -170,7 +180,10 @@ async fn a_zendesk_500_is_retried_by_the_worker_without_duplicates(store: Arc<dy
 
 /// A worker took the batch and died: nothing happens while its lease lasts; then the next
 /// worker takes it over and the comment is posted once.
-async fn a_batch_held_by_a_crashed_worker_is_taken_over(store: Arc<dyn LinkStore>) {
+async fn a_batch_held_by_a_crashed_worker_is_taken_over(
+    store: Arc<dyn LinkStore>,
+    clock: ManualClock,
+) {
     let fakes = Fakes::start().await;
     linked(&store).await;
     mount_update(
@@ -187,7 +200,7 @@ async fn a_batch_held_by_a_crashed_worker_is_taken_over(store: Arc<dyn LinkStore
     assert_eq!(crashed.len(), 1);
     let worker = bridge.inbox_worker();
     assert!(worker.drain().await.unwrap().is_empty());
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    clock.advance(Duration::from_millis(400));
     let reports = worker.drain().await.unwrap();
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].outcome, BatchOutcome::Done);
@@ -303,7 +316,8 @@ async fn bad_credentials_and_bodies_are_refused_before_recording() {
 #[tokio::test]
 async fn a_zendesk_timeout_is_checked_before_posting_again() {
     let fakes = Fakes::start().await;
-    let store: Arc<dyn LinkStore> = Arc::new(meya_links::MemoryStore::new());
+    let clock = ManualClock::starting_now();
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::with_clock(clock.clone()));
     linked(&store).await;
     Mock::given(method("PUT"))
         .and(path("/api/v2/tickets/4021"))
@@ -335,9 +349,11 @@ async fn a_zendesk_timeout_is_checked_before_posting_again() {
         matches!(&first[0].outcome, BatchOutcome::Retrying { .. }),
         "{first:?}"
     );
+    // The claim is held for one more api_timeout (the write may land), and the entry waits
+    // for its retry delay; once both have passed, the retry looks before posting.
     let mut done = false;
-    for _ in 0..60 {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    for _ in 0..5 {
+        clock.advance(fast().retry_max);
         done = worker
             .drain()
             .await
@@ -359,7 +375,8 @@ async fn a_zendesk_timeout_is_checked_before_posting_again() {
 #[tokio::test]
 async fn sunco_429_and_a_timeout_deliver_the_comment_once() {
     let fakes = Fakes::start().await;
-    let store: Arc<dyn LinkStore> = Arc::new(meya_links::MemoryStore::new());
+    let clock = ManualClock::starting_now();
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::with_clock(clock.clone()));
     linked(&store).await;
     mount_agent_comments(&fakes).await;
     Mock::given(method("POST"))
@@ -420,11 +437,13 @@ async fn sunco_429_and_a_timeout_deliver_the_comment_once() {
         .unwrap();
     let worker = bridge.inbox_worker().options(fast());
     let mut reports = worker.drain().await.unwrap();
-    for _ in 0..60 {
+    // The timed-out send keeps its claim for one more api_timeout (SunCo may store it) and
+    // the entry waits for its retry delay; the clock moves past both.
+    for _ in 0..5 {
         if reports.iter().any(|r| r.outcome == BatchOutcome::Done) {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        clock.advance(fast().retry_max.max(Duration::from_millis(600)));
         reports.extend(worker.drain().await.unwrap());
     }
     assert!(

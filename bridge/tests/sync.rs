@@ -387,7 +387,8 @@ async fn a_zendesk_failure_answers_500_and_the_retry_comments_once() {
 #[tokio::test]
 async fn a_comment_posted_before_a_crash_is_not_posted_again() {
     let fakes = Fakes::start().await;
-    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    let clock = meya_links::ManualClock::starting_now();
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::with_clock(clock.clone()));
     linked(&store).await;
     store
         .delivery_claim(
@@ -397,7 +398,7 @@ async fn a_comment_posted_before_a_crash_is_not_posted_again() {
         )
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    clock.advance(std::time::Duration::from_millis(60));
     Mock::given(method("GET"))
         .and(path("/api/v2/tickets/4021/comments"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -640,7 +641,8 @@ async fn a_lost_conversation_is_looked_up_again() {
 #[tokio::test]
 async fn a_reply_posted_before_the_ticket_was_solved_is_not_posted_again() {
     let fakes = Fakes::start().await;
-    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    let clock = meya_links::ManualClock::starting_now();
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::with_clock(clock.clone()));
     linked(&store).await;
     Mock::given(method("PUT"))
         .and(path("/api/v2/tickets/4021"))
@@ -683,7 +685,7 @@ async fn a_reply_posted_before_the_ticket_was_solved_is_not_posted_again() {
         matches!(outcome, ZendeskWebhookOutcome::Unlinked { .. }),
         "{outcome:?}"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    clock.advance(std::time::Duration::from_millis(400));
     let outcomes = bridge
         .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), reply.as_bytes())
         .await
@@ -705,7 +707,8 @@ async fn a_reply_posted_before_the_ticket_was_solved_is_not_posted_again() {
 #[tokio::test]
 async fn a_retried_repeat_of_an_old_text_is_still_posted() {
     let fakes = Fakes::start().await;
-    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+    let clock = meya_links::ManualClock::starting_now();
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::with_clock(clock.clone()));
     linked(&store).await;
     // An earlier attempt claimed the message and died before posting.
     store
@@ -716,7 +719,7 @@ async fn a_retried_repeat_of_an_old_text_is_still_posted() {
         )
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    clock.advance(std::time::Duration::from_millis(60));
     Mock::given(method("GET"))
         .and(path("/api/v2/tickets/4021/comments"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({

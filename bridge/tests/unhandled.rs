@@ -103,9 +103,10 @@ on_every_store!(
     no_sunco_user_posts_one_internal_note,
     a_sunco_500_then_a_retry_delivers_exactly_once,
     the_webhook_entry_point_verifies_filters_and_dispatches,
-    a_crash_between_send_and_record_neither_duplicates_nor_loses,
     two_workers_at_once_make_one_thread_one_conversation_and_no_duplicates,
 );
+
+on_every_store_clocked!(a_crash_between_send_and_record_neither_duplicates_nor_loses);
 
 async fn a_cold_ticket_links_everything_and_delivers_agent_comments(store: Arc<dyn LinkStore>) {
     let fakes = Fakes::start().await;
@@ -674,7 +675,10 @@ async fn mount_message_list(fakes: &Fakes, messages: Value) {
 
 /// A worker sent comment 1004's text (part 0) and crashed before sending its image and
 /// recording the delivery. Its lease runs out; the next webhook sends only the image.
-async fn a_crash_between_send_and_record_neither_duplicates_nor_loses(store: Arc<dyn LinkStore>) {
+async fn a_crash_between_send_and_record_neither_duplicates_nor_loses(
+    store: Arc<dyn LinkStore>,
+    clock: meya_links::ManualClock,
+) {
     let fakes = Fakes::start().await;
     mount_comments(&fakes).await;
     mount_sunco_user(&fakes, sunco_user_v2()).await;
@@ -705,7 +709,7 @@ async fn a_crash_between_send_and_record_neither_duplicates_nor_loses(store: Arc
         )
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    clock.advance(std::time::Duration::from_millis(60));
 
     let outcome = fakes
         .bridge(Arc::clone(&store), "")

@@ -3,7 +3,8 @@
 use std::error::Error;
 use std::sync::Arc;
 
-use meya_links::{LinkStore, PostgresStore, SqliteStore};
+use meya_links::prelude::*;
+use meya_links::{PostgresStore, SqliteStore};
 
 /// Where `LINK_STORE_URL` points when it is not set: a SQLite file beside the process.
 pub const DEFAULT_LINK_STORE_URL: &str = "sqlite://bridge.db";

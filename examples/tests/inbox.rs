@@ -9,7 +9,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use meya_links::{InboxMessage, InboxPush, InboxStats, LinkStore, SqliteStore};
+use meya_links::prelude::*;
+use meya_links::{InboxMessage, InboxPush, InboxStats, SqliteStore};
 
 fn inbox(store: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_inbox"))

@@ -11,7 +11,8 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use meya_links::{InboxStats, LinkStore, SqliteStore};
+use meya_links::prelude::*;
+use meya_links::{InboxStats, SqliteStore};
 use serde_json::{Value, json};
 use wiremock::MockServer;
 

@@ -13,7 +13,8 @@ use std::future::Future;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use meya_links::{LinkStore, MemoryStore, PostgresStore, SqliteStore, UserId};
+use meya_links::prelude::*;
+use meya_links::{MemoryStore, PostgresStore, SqliteStore, UserId};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,

@@ -1,7 +1,7 @@
 //! Delivery records: what makes sending a message exactly-once.
 //!
 //! A worker about to send message `m` from `source` calls
-//! [`delivery_claim`](crate::LinkStore::delivery_claim). Only one caller at a time holds a live
+//! [`delivery_claim`](crate::Deliveries::delivery_claim). Only one caller at a time holds a live
 //! claim; the others learn that the message is in flight, delivered (with the id it got on the
 //! other side) or failed for good. A worker that dies leaves a claim whose lease runs out, and
 //! the next claim takes it over: that is crash recovery. A claim that has been taken over is
@@ -13,9 +13,9 @@ use uuid::Uuid;
 
 /// A live claim on one delivery, held by the caller until its lease runs out.
 ///
-/// Hand it back with [`delivery_complete`](crate::LinkStore::delivery_complete),
-/// [`delivery_fail`](crate::LinkStore::delivery_fail) or
-/// [`delivery_release`](crate::LinkStore::delivery_release).
+/// Hand it back with [`delivery_complete`](crate::Deliveries::delivery_complete),
+/// [`delivery_fail`](crate::Deliveries::delivery_fail) or
+/// [`delivery_release`](crate::Deliveries::delivery_release).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryClaim {
     pub(crate) source: String,
@@ -26,6 +26,36 @@ pub struct DeliveryClaim {
 }
 
 impl DeliveryClaim {
+    /// A claim a backend grants: `token` is what it keeps to recognise the claim's holder
+    /// when the claim is completed, failed, released or renewed.
+    pub fn new(
+        source: impl Into<String>,
+        source_message_id: impl Into<String>,
+        token: Uuid,
+        attempt: u32,
+        lease_until: SystemTime,
+    ) -> Self {
+        Self {
+            source: source.into(),
+            source_message_id: source_message_id.into(),
+            token,
+            attempt,
+            lease_until,
+        }
+    }
+
+    /// The token the backend recognises this claim's holder by.
+    pub fn token(&self) -> Uuid {
+        self.token
+    }
+
+    /// Moves the lease's end (what a backend does on [`delivery_renew`]).
+    ///
+    /// [`delivery_renew`]: crate::Deliveries::delivery_renew
+    pub fn set_lease_until(&mut self, lease_until: SystemTime) {
+        self.lease_until = lease_until;
+    }
+
     /// Where the message comes from, e.g. `zendesk.support`.
     pub fn source(&self) -> &str {
         &self.source
@@ -37,7 +67,7 @@ impl DeliveryClaim {
     }
 
     /// 1 for the first claim; more when earlier claims expired or were released. A worker may
-    /// give up (and [`fail`](crate::LinkStore::delivery_fail)) past some number of attempts.
+    /// give up (and [`fail`](crate::Deliveries::delivery_fail)) past some number of attempts.
     pub fn attempt(&self) -> u32 {
         self.attempt
     }
@@ -56,7 +86,7 @@ impl DeliveryClaim {
     }
 }
 
-/// The answer to [`delivery_claim`](crate::LinkStore::delivery_claim).
+/// The answer to [`delivery_claim`](crate::Deliveries::delivery_claim).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ClaimOutcome {
@@ -123,7 +153,7 @@ pub(crate) const STATE_DELIVERED: &str = "delivered";
 pub(crate) const STATE_FAILED: &str = "failed";
 
 /// Milliseconds since the Unix epoch, the unit leases are stored in.
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn to_millis(time: SystemTime) -> i64 {
     time.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -187,8 +217,23 @@ impl DeliveryRow {
 }
 
 impl Delivery {
+    /// What a backend knows of one delivery.
+    pub fn new(
+        source: impl Into<String>,
+        source_message_id: impl Into<String>,
+        attempts: u32,
+        state: DeliveryState,
+    ) -> Self {
+        Self {
+            source: source.into(),
+            source_message_id: source_message_id.into(),
+            attempts,
+            state,
+        }
+    }
+
     /// What a claim attempt on this delivery answers when it does not win.
-    pub(crate) fn refusal(&self) -> ClaimOutcome {
+    pub fn refusal(&self) -> ClaimOutcome {
         match &self.state {
             DeliveryState::Claimed { lease_until } => ClaimOutcome::InProgress {
                 lease_until: *lease_until,

@@ -20,12 +20,12 @@ pub enum Error {
     },
 
     /// The user id was never created by this store (see
-    /// [`user_identify`](crate::LinkStore::user_identify)).
+    /// [`user_identify`](crate::Links::user_identify)).
     #[error("unknown user {0}")]
     UnknownUser(UserId),
 
     /// The thread id was never created by this store (see
-    /// [`thread_create`](crate::LinkStore::thread_create)).
+    /// [`thread_create`](crate::Links::thread_create)).
     #[error("unknown thread {0}")]
     UnknownThread(ThreadId),
 

@@ -1,10 +1,10 @@
 //! The inbox: webhooks recorded durably before they are acknowledged, then handed to workers.
 //!
-//! A web handler verifies a webhook, [`push`](crate::LinkStore::inbox_push)es it and answers
+//! A web handler verifies a webhook, [`push`](crate::Inbox::inbox_push)es it and answers
 //! 200; from then on the webhook survives a crash. Workers
-//! [`take`](crate::LinkStore::inbox_take) entries with a lease, process them, and
-//! [`complete`](crate::LinkStore::inbox_complete), [`retry`](crate::LinkStore::inbox_retry) or
-//! [`fail`](crate::LinkStore::inbox_fail) them. An entry whose worker died is taken again
+//! [`take`](crate::Inbox::inbox_take) entries with a lease, process them, and
+//! [`complete`](crate::Inbox::inbox_complete), [`retry`](crate::Inbox::inbox_retry) or
+//! [`fail`](crate::Inbox::inbox_fail) them. An entry whose worker died is taken again
 //! once its lease runs out.
 //!
 //! Two keys shape the queue:
@@ -67,7 +67,7 @@ impl InboxMessage {
     }
 }
 
-/// The answer to [`inbox_push`](crate::LinkStore::inbox_push).
+/// The answer to [`inbox_push`](crate::Inbox::inbox_push).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum InboxPush {
@@ -82,9 +82,9 @@ pub enum InboxPush {
 
 /// An entry taken from the inbox, leased to the caller until [`lease_until`](Self::lease_until).
 ///
-/// Hand it back with [`inbox_complete`](crate::LinkStore::inbox_complete),
-/// [`inbox_retry`](crate::LinkStore::inbox_retry) or
-/// [`inbox_fail`](crate::LinkStore::inbox_fail).
+/// Hand it back with [`inbox_complete`](crate::Inbox::inbox_complete),
+/// [`inbox_retry`](crate::Inbox::inbox_retry) or
+/// [`inbox_fail`](crate::Inbox::inbox_fail).
 #[derive(Clone, PartialEq, Eq)]
 pub struct InboxEntry {
     pub(crate) id: i64,
@@ -113,6 +113,39 @@ impl std::fmt::Debug for InboxEntry {
 }
 
 impl InboxEntry {
+    /// An entry a backend leases: `message` as it was pushed, `token` what the backend keeps
+    /// to recognise the lease's holder, `attempt` counting this take.
+    pub fn leased(
+        id: i64,
+        message: InboxMessage,
+        token: Uuid,
+        attempt: u32,
+        lease_until: SystemTime,
+    ) -> Self {
+        Self {
+            id,
+            token,
+            source: message.source,
+            ordering_key: message.ordering_key,
+            dedup_key: message.dedup_key,
+            payload: message.payload,
+            attempt,
+            lease_until,
+            last_error: None,
+        }
+    }
+
+    /// Adds the error an earlier attempt recorded.
+    pub fn with_last_error(mut self, last_error: Option<String>) -> Self {
+        self.last_error = last_error;
+        self
+    }
+
+    /// The token the backend recognises this lease's holder by.
+    pub fn token(&self) -> Uuid {
+        self.token
+    }
+
     /// The entry's id (its push order).
     pub fn id(&self) -> i64 {
         self.id
@@ -148,7 +181,7 @@ impl InboxEntry {
         self.lease_until
     }
 
-    /// The error the previous attempt recorded with [`inbox_retry`](crate::LinkStore::inbox_retry).
+    /// The error the previous attempt recorded with [`inbox_retry`](crate::Inbox::inbox_retry).
     pub fn last_error(&self) -> Option<&str> {
         self.last_error.as_deref()
     }
@@ -159,9 +192,9 @@ impl InboxEntry {
     }
 }
 
-/// An entry given up on, as [`inbox_failed`](crate::LinkStore::inbox_failed) lists it: the
+/// An entry given up on, as [`inbox_failed`](crate::Inbox::inbox_failed) lists it: the
 /// webhook as recorded and why it failed, for someone to look at and perhaps
-/// [`requeue`](crate::LinkStore::inbox_requeue).
+/// [`requeue`](crate::Inbox::inbox_requeue).
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FailedInboxEntry {
@@ -177,10 +210,32 @@ pub struct FailedInboxEntry {
     pub payload: Vec<u8>,
     /// How many times it was taken before it was given up on.
     pub attempts: u32,
-    /// The reason given to [`inbox_fail`](crate::LinkStore::inbox_fail).
+    /// The reason given to [`inbox_fail`](crate::Inbox::inbox_fail).
     pub reason: String,
     /// When it was given up on.
     pub failed_at: SystemTime,
+}
+
+impl FailedInboxEntry {
+    /// A failed entry as a backend keeps it: `message` as it was pushed.
+    pub fn new(
+        id: i64,
+        message: InboxMessage,
+        attempts: u32,
+        reason: impl Into<String>,
+        failed_at: SystemTime,
+    ) -> Self {
+        Self {
+            id,
+            source: message.source,
+            ordering_key: message.ordering_key,
+            dedup_key: message.dedup_key,
+            payload: message.payload,
+            attempts,
+            reason: reason.into(),
+            failed_at,
+        }
+    }
 }
 
 impl std::fmt::Debug for FailedInboxEntry {
@@ -213,13 +268,23 @@ pub struct InboxStats {
 }
 
 impl InboxStats {
+    /// Counts, by state.
+    pub fn new(pending: u64, in_flight: u64, done: u64, failed: u64) -> Self {
+        Self {
+            pending,
+            in_flight,
+            done,
+            failed,
+        }
+    }
+
     /// Entries not yet finished: pending plus in flight.
     pub fn unfinished(&self) -> u64 {
         self.pending + self.in_flight
     }
 }
 
-/// Longest retry delay [`inbox_retry`](crate::LinkStore::inbox_retry) accepts.
+/// Longest retry delay [`inbox_retry`](crate::Inbox::inbox_retry) accepts.
 pub(crate) const MAX_RETRY_DELAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The state names stored in the `inbox.state` column.

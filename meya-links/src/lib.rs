@@ -14,20 +14,28 @@
 //! inbox:         webhooks recorded before they are acknowledged, leased to workers in order
 //! ```
 //!
-//! [`LinkStore`] is the one trait; its backends sit beside it:
+//! Three small traits, one per concern: [`Links`] (users, threads, thread data),
+//! [`Deliveries`] (exactly-once claims) and [`Inbox`] (recorded webhooks); [`LinkStore`] is
+//! all three, what a service holds as `Arc<dyn LinkStore>` (`use meya_links::prelude::*` to
+//! call them on a concrete store). Backends sit beside them, each a [`Checked`] wrapper
+//! around the backend proper, so that arguments meet the [`limits`] in one place:
 //!
-//! | backend | feature | for |
+//! | store | feature | for |
 //! |---|---|---|
 //! | [`MemoryStore`] | always | tests, single-process tools |
 //! | `SqliteStore` | `sqlite` (default) | the embedded default: one file, WAL |
 //! | `PostgresStore` | `postgres` | services with several replicas |
 //!
 //! Every backend passes the same conformance suite (`meya_links::testing`, feature `testing`),
-//! which a new backend runs with one line.
+//! which a new backend, written anywhere, runs with one line. Leases, retry delays and
+//! timestamps read a [`Clock`]: tests hand the stores a [`ManualClock`] and move it instead of
+//! sleeping. The SQL stores apply their migrations when opened, or leave them to an explicit
+//! `migrate()` (a deploy step).
 //!
 //! ```
 //! # async fn demo() -> meya_links::Result<()> {
-//! use meya_links::{ClaimOutcome, LinkStore, MemoryStore};
+//! use meya_links::prelude::*;
+//! use meya_links::{ClaimOutcome, MemoryStore};
 //! use std::time::Duration;
 //!
 //! let store = MemoryStore::new();
@@ -47,6 +55,8 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod checked;
+mod clock;
 mod delivery;
 mod error;
 mod ids;
@@ -63,16 +73,23 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use checked::Checked;
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use delivery::{ClaimOutcome, Delivery, DeliveryClaim, DeliveryState};
 pub use error::{Error, Result};
 pub use ids::{ThreadId, UserId};
 pub use inbox::{FailedInboxEntry, InboxEntry, InboxMessage, InboxPush, InboxStats};
-pub use memory::MemoryStore;
+pub use memory::{MemoryBackend, MemoryStore};
 #[cfg(feature = "postgres")]
-pub use postgres::PostgresStore;
+pub use postgres::{PostgresBackend, PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
-pub use sqlite::{SqliteOptions, SqliteStore, SqliteSynchronous};
-pub use store::{LinkStore, PRIMARY_USER_ID};
+pub use sqlite::{SqliteBackend, SqliteOptions, SqliteStore, SqliteSynchronous};
+pub use store::{Deliveries, Inbox, LinkStore, Links, PRIMARY_USER_ID};
+
+/// The store's traits, to call their methods on a concrete store: `use meya_links::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Deliveries, Inbox, LinkStore, Links};
+}
 
 /// The integration name Meya gives Zendesk Support.
 pub const ZENDESK_SUPPORT: &str = "zendesk.support";

@@ -16,7 +16,7 @@ pub const MAX_KEY_LEN: usize = 128;
 pub const MAX_VALUE_LEN: usize = 16 * 1024;
 /// Largest inbox payload accepted, in bytes: a webhook body, not a file.
 pub const MAX_PAYLOAD_LEN: usize = 4 * 1024 * 1024;
-/// Most entries one [`inbox_take`](crate::LinkStore::inbox_take) hands out.
+/// Most entries one [`inbox_take`](crate::Inbox::inbox_take) hands out.
 pub const MAX_INBOX_BATCH: usize = 100;
 /// Longest lease a delivery claim may take.
 pub const MAX_LEASE: Duration = Duration::from_secs(24 * 60 * 60);

@@ -9,22 +9,24 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use uuid::Uuid;
 
+use crate::clock::{SharedClock, system};
 use crate::delivery::lease_millis;
 use crate::{
-    ClaimOutcome, Delivery, DeliveryClaim, DeliveryState, Error, FailedInboxEntry, InboxEntry,
-    InboxMessage, InboxPush, InboxStats, LinkStore, PRIMARY_USER_ID, Result, ThreadId, UserId,
-    limits,
+    Checked, ClaimOutcome, Clock, Deliveries, Delivery, DeliveryClaim, DeliveryState, Error,
+    FailedInboxEntry, Inbox, InboxEntry, InboxMessage, InboxPush, InboxStats, Links,
+    PRIMARY_USER_ID, Result, ThreadId, UserId,
 };
 
 mod inbox;
 
-/// A link store kept in memory: fast, and gone when the process ends.
+/// A link store kept in memory: fast, and gone when the process ends. The
+/// [`MemoryBackend`], [`Checked`].
 ///
 /// Clones share the same data, like several handles on one database.
 ///
 /// ```
 /// # async fn demo() -> meya_links::Result<()> {
-/// use meya_links::{LinkStore, MemoryStore};
+/// use meya_links::{Links, MemoryStore};
 ///
 /// let store = MemoryStore::new();
 /// let thread = store.thread_create().await?;
@@ -32,17 +34,46 @@ mod inbox;
 /// assert_eq!(store.thread_try_lookup("zendesk.support", "4021").await?, Some(thread));
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Default)]
-pub struct MemoryStore {
+pub type MemoryStore = Checked<MemoryBackend>;
+
+impl MemoryStore {
+    /// An empty store on the system clock.
+    pub fn new() -> Self {
+        Checked::wrap(MemoryBackend::default())
+    }
+
+    /// An empty store reading the time from `clock` (tests move a
+    /// [`ManualClock`](crate::ManualClock) instead of sleeping).
+    pub fn with_clock(clock: impl Clock) -> Self {
+        Checked::wrap(MemoryBackend {
+            state: Arc::default(),
+            clock: Arc::new(clock),
+        })
+    }
+}
+
+/// The in-memory backend, unchecked: use it as a [`MemoryStore`].
+#[derive(Clone)]
+pub struct MemoryBackend {
     state: Arc<RwLock<State>>,
+    clock: SharedClock,
+}
+
+impl Default for MemoryBackend {
+    fn default() -> Self {
+        Self {
+            state: Arc::default(),
+            clock: system(),
+        }
+    }
 }
 
 #[derive(Default)]
 struct State {
     users: HashSet<UserId>,
-    user_links: Links<UserId>,
+    user_links: LinkTable<UserId>,
     threads: HashMap<ThreadId, ThreadRecord>,
-    thread_links: Links<ThreadId>,
+    thread_links: LinkTable<ThreadId>,
     deliveries: HashMap<(String, String), DeliveryRecord>,
     inbox: inbox::Inbox,
 }
@@ -59,14 +90,14 @@ struct DeliveryRecord {
 }
 
 /// Both directions of one kind of link, kept consistent with the two link rules.
-struct Links<Id> {
+struct LinkTable<Id> {
     /// integration -> outside id -> internal id. Nested so lookups borrow `&str` keys.
     forward: HashMap<String, HashMap<String, Id>>,
     /// internal id -> integration -> outside id.
     reverse: HashMap<Id, HashMap<String, String>>,
 }
 
-impl<Id> Default for Links<Id> {
+impl<Id> Default for LinkTable<Id> {
     fn default() -> Self {
         Self {
             forward: HashMap::new(),
@@ -75,7 +106,7 @@ impl<Id> Default for Links<Id> {
     }
 }
 
-impl<Id: Copy + Eq + Hash> Links<Id> {
+impl<Id: Copy + Eq + Hash> LinkTable<Id> {
     fn lookup(&self, integration: &str, outside_id: &str) -> Option<Id> {
         self.forward.get(integration)?.get(outside_id).copied()
     }
@@ -125,12 +156,7 @@ impl<Id: Copy + Eq + Hash> Links<Id> {
     }
 }
 
-impl MemoryStore {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
+impl MemoryBackend {
     fn read(&self) -> RwLockReadGuard<'_, State> {
         // No method panics while holding the lock with half-applied changes, so a poisoned
         // lock still guards consistent data.
@@ -142,7 +168,7 @@ impl MemoryStore {
     }
 }
 
-impl fmt::Debug for MemoryStore {
+impl fmt::Debug for MemoryBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.read();
         f.debug_struct("MemoryStore")
@@ -167,13 +193,12 @@ impl State {
 }
 
 #[async_trait]
-impl LinkStore for MemoryStore {
+impl Links for MemoryBackend {
     async fn user_try_lookup(
         &self,
         integration: &str,
         integration_user_id: &str,
     ) -> Result<Option<UserId>> {
-        limits::user_ref(integration, integration_user_id)?;
         Ok(self
             .read()
             .user_links
@@ -185,12 +210,10 @@ impl LinkStore for MemoryStore {
         user_id: &UserId,
         integration: &str,
     ) -> Result<Option<String>> {
-        limits::integration(integration)?;
         Ok(self.read().user_links.reverse_lookup(user_id, integration))
     }
 
     async fn user_identify(&self, integration: &str, integration_user_id: &str) -> Result<UserId> {
-        limits::user_ref(integration, integration_user_id)?;
         let mut state = self.write();
         if let Some(user) = state.user_links.lookup(integration, integration_user_id) {
             return Ok(user);
@@ -209,7 +232,6 @@ impl LinkStore for MemoryStore {
         integration_user_id: &str,
         user_id: &UserId,
     ) -> Result<()> {
-        limits::user_ref(integration, integration_user_id)?;
         let mut state = self.write();
         if !state.users.contains(user_id) {
             return Err(Error::UnknownUser(*user_id));
@@ -225,7 +247,6 @@ impl LinkStore for MemoryStore {
         integration: &str,
         integration_thread_id: &str,
     ) -> Result<Option<ThreadId>> {
-        limits::thread_ref(integration, integration_thread_id)?;
         Ok(self
             .read()
             .thread_links
@@ -237,7 +258,6 @@ impl LinkStore for MemoryStore {
         thread_id: &ThreadId,
         integration: &str,
     ) -> Result<Option<String>> {
-        limits::integration(integration)?;
         Ok(self
             .read()
             .thread_links
@@ -256,7 +276,6 @@ impl LinkStore for MemoryStore {
         integration_thread_id: &str,
         thread_id: &ThreadId,
     ) -> Result<()> {
-        limits::thread_ref(integration, integration_thread_id)?;
         let mut state = self.write();
         if !state.threads.contains_key(thread_id) {
             return Err(Error::UnknownThread(*thread_id));
@@ -272,7 +291,6 @@ impl LinkStore for MemoryStore {
         integration: &str,
         integration_thread_id: &str,
     ) -> Result<Option<ThreadId>> {
-        limits::thread_ref(integration, integration_thread_id)?;
         Ok(self
             .write()
             .thread_links
@@ -280,8 +298,6 @@ impl LinkStore for MemoryStore {
     }
 
     async fn thread_set(&self, thread_id: &ThreadId, key: &str, value: &str) -> Result<()> {
-        limits::key(key)?;
-        limits::value("value", value)?;
         if key == PRIMARY_USER_ID {
             return self
                 .thread_set_primary_user(thread_id, &value.parse()?)
@@ -297,7 +313,6 @@ impl LinkStore for MemoryStore {
     }
 
     async fn thread_get(&self, thread_id: &ThreadId, key: &str) -> Result<Option<String>> {
-        limits::key(key)?;
         let state = self.read();
         let Some(thread) = state.threads.get(thread_id) else {
             return Ok(None);
@@ -328,16 +343,17 @@ impl LinkStore for MemoryStore {
             .get(thread_id)
             .and_then(|thread| thread.primary_user))
     }
+}
 
+#[async_trait]
+impl Deliveries for MemoryBackend {
     async fn delivery_claim(
         &self,
         source: &str,
         source_message_id: &str,
         lease: Duration,
     ) -> Result<ClaimOutcome> {
-        limits::delivery(source, source_message_id)?;
-        limits::lease(lease)?;
-        let now = SystemTime::now();
+        let now = self.clock.now();
         let lease_until = now + Duration::from_millis(lease_millis(lease).unsigned_abs());
         let mut state = self.write();
         let key = (source.to_owned(), source_message_id.to_owned());
@@ -373,9 +389,8 @@ impl LinkStore for MemoryStore {
     }
 
     async fn delivery_renew(&self, claim: &mut DeliveryClaim, lease: Duration) -> Result<()> {
-        limits::lease(lease)?;
         let lease_until =
-            SystemTime::now() + Duration::from_millis(lease_millis(lease).unsigned_abs());
+            self.clock.now() + Duration::from_millis(lease_millis(lease).unsigned_abs());
         let mut state = self.write();
         let record = state.held_delivery(claim)?;
         record.delivery.state = DeliveryState::Claimed { lease_until };
@@ -388,7 +403,6 @@ impl LinkStore for MemoryStore {
         claim: &DeliveryClaim,
         target_message_id: &str,
     ) -> Result<()> {
-        limits::value("target_message_id", target_message_id)?;
         let mut state = self.write();
         let record = state.held_delivery(claim)?;
         record.delivery.state = DeliveryState::Delivered {
@@ -399,7 +413,6 @@ impl LinkStore for MemoryStore {
     }
 
     async fn delivery_fail(&self, claim: &DeliveryClaim, reason: &str) -> Result<()> {
-        limits::value("reason", reason)?;
         let mut state = self.write();
         let record = state.held_delivery(claim)?;
         record.delivery.state = DeliveryState::Failed {
@@ -424,38 +437,36 @@ impl LinkStore for MemoryStore {
         source: &str,
         source_message_id: &str,
     ) -> Result<Option<Delivery>> {
-        limits::delivery(source, source_message_id)?;
         Ok(self
             .read()
             .deliveries
             .get(&(source.to_owned(), source_message_id.to_owned()))
             .map(|record| record.delivery.clone()))
     }
+}
 
+#[async_trait]
+impl Inbox for MemoryBackend {
     async fn inbox_push(&self, message: &InboxMessage) -> Result<InboxPush> {
-        limits::inbox_message(message)?;
         Ok(self.write().inbox.push(message))
     }
 
     async fn inbox_take(&self, lease: Duration, max_batch: usize) -> Result<Vec<InboxEntry>> {
-        limits::lease(lease)?;
-        limits::batch(max_batch)?;
-        Ok(self.write().inbox.take(lease, max_batch))
+        Ok(self.write().inbox.take(self.clock.now(), lease, max_batch))
     }
 
     async fn inbox_complete(&self, entry: &InboxEntry) -> Result<()> {
-        self.write().inbox.complete(entry)
+        self.write().inbox.complete(self.clock.now(), entry)
     }
 
     async fn inbox_retry(&self, entry: &InboxEntry, delay: Duration, error: &str) -> Result<()> {
-        limits::retry_delay(delay)?;
-        limits::value("error", error)?;
-        self.write().inbox.retry(entry, delay, error)
+        self.write()
+            .inbox
+            .retry(self.clock.now(), entry, delay, error)
     }
 
     async fn inbox_fail(&self, entry: &InboxEntry, reason: &str) -> Result<()> {
-        limits::value("reason", reason)?;
-        self.write().inbox.fail(entry, reason)
+        self.write().inbox.fail(self.clock.now(), entry, reason)
     }
 
     async fn inbox_stats(&self) -> Result<InboxStats> {
@@ -463,7 +474,6 @@ impl LinkStore for MemoryStore {
     }
 
     async fn inbox_failed(&self, after_id: i64, limit: usize) -> Result<Vec<FailedInboxEntry>> {
-        limits::list_limit(limit)?;
         Ok(self.read().inbox.list_failed(after_id, limit))
     }
 

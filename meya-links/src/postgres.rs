@@ -8,37 +8,83 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{FromRow, Row};
 use uuid::Uuid;
 
+use std::sync::Arc;
+
+use crate::clock::SharedClock;
 use crate::delivery::{
-    DeliveryRow, STATE_CLAIMED, STATE_DELIVERED, STATE_FAILED, from_millis, lease_millis,
+    DeliveryRow, STATE_CLAIMED, STATE_DELIVERED, STATE_FAILED, from_millis, lease_millis, to_millis,
 };
 use crate::inbox::state as inbox_state;
 use crate::sql::{LinkKind, foreign_key_or};
 use crate::{
-    ClaimOutcome, Delivery, DeliveryClaim, Error, FailedInboxEntry, InboxEntry, InboxMessage,
-    InboxPush, InboxStats, LinkStore, PRIMARY_USER_ID, Result, ThreadId, UserId, limits,
+    Checked, ClaimOutcome, Clock, Deliveries, Delivery, DeliveryClaim, Error, FailedInboxEntry,
+    Inbox, InboxEntry, InboxMessage, InboxPush, InboxStats, Links, PRIMARY_USER_ID, Result,
+    ThreadId, UserId,
 };
 
-/// A link store in PostgreSQL, safe to share between any number of processes.
+/// A link store in PostgreSQL, safe to share between any number of processes. The
+/// [`PostgresBackend`], [`Checked`].
 ///
 /// Races are settled by the database: `user_identify` and `delivery_claim` are single upserts
 /// guarded by unique keys, and re-linking locks the user or thread it links to. Lease times
-/// are read from the database's clock, so replicas whose clocks drift still agree on when a
-/// claim expires.
+/// are read from the database's clock (unless [`PostgresOptions::clock`] names another), so
+/// replicas whose clocks drift still agree on when a claim expires.
 ///
 /// ```no_run
 /// # async fn demo() -> meya_links::Result<()> {
-/// use meya_links::{LinkStore, PostgresStore};
+/// use meya_links::{Links, PostgresStore};
 ///
 /// let store = PostgresStore::connect("postgres://bridge@db.internal/bridge").await?;
 /// let thread = store.thread_create().await?;
 /// # Ok(()) }
 /// ```
+pub type PostgresStore = Checked<PostgresBackend>;
+
+/// The PostgreSQL backend, unchecked: use it as a [`PostgresStore`].
 #[derive(Clone)]
-pub struct PostgresStore {
+pub struct PostgresBackend {
     pool: PgPool,
+    clock: Option<SharedClock>,
 }
 
-impl fmt::Debug for PostgresStore {
+/// Settings for [`PostgresStore::from_pool_with`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PostgresOptions {
+    /// Apply pending migrations when the store is made (true), or refuse a schema that is not
+    /// up to date (false: migrations are a deploy step, [`PostgresBackend::migrate`]).
+    /// Default: true.
+    pub migrate: bool,
+    /// Where leases and retry delays read the time: the database's clock when `None` (the
+    /// default, which replicas agree on), or this one (tests move a
+    /// [`ManualClock`](crate::ManualClock)).
+    pub clock: Option<Arc<dyn Clock>>,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> Self {
+        Self {
+            migrate: true,
+            clock: None,
+        }
+    }
+}
+
+impl PostgresOptions {
+    /// Sets [`migrate`](Self::migrate).
+    pub fn migrate(mut self, migrate: bool) -> Self {
+        self.migrate = migrate;
+        self
+    }
+
+    /// Sets [`clock`](Self::clock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+}
+
+impl fmt::Debug for PostgresBackend {
     // The pool's options hold the password: show only its shape.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PostgresStore")
@@ -49,10 +95,15 @@ impl fmt::Debug for PostgresStore {
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// The database's clock in milliseconds since the Unix epoch.
+/// Now in milliseconds since the Unix epoch: the statement's parameter `$n` when the store
+/// has a clock of its own, else the database's clock.
 macro_rules! now_ms {
-    () => {
-        "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+    ($n:literal) => {
+        concat!(
+            "COALESCE(",
+            $n,
+            "::bigint, (extract(epoch from clock_timestamp()) * 1000)::bigint)"
+        )
     };
 }
 
@@ -100,19 +151,20 @@ const THREAD_LINKS: LinkSql = LinkSql {
              DO UPDATE SET thread_id = EXCLUDED.thread_id",
 };
 
-/// `$1` source, `$2` message id, `$3` token, `$4` lease in ms. Returns nothing when refused.
+/// `$1` source, `$2` message id, `$3` token, `$4` lease in ms, `$5` now (or NULL). Returns
+/// nothing when refused.
 const CLAIM: &str = concat!(
     "INSERT INTO deliveries \
         (source, source_message_id, state, claim_token, lease_until_ms, attempts) \
      VALUES ($1, $2, 'claimed', $3, ",
-    now_ms!(),
+    now_ms!("$5"),
     " + $4, 1) \
      ON CONFLICT (source, source_message_id) DO UPDATE SET \
         state = 'claimed', claim_token = EXCLUDED.claim_token, \
         lease_until_ms = EXCLUDED.lease_until_ms, attempts = deliveries.attempts + 1, \
         updated_at = now() \
      WHERE deliveries.state = 'claimed' AND deliveries.lease_until_ms <= ",
-    now_ms!(),
+    now_ms!("$5"),
     " RETURNING attempts::bigint, lease_until_ms"
 );
 
@@ -120,21 +172,21 @@ const SELECT_DELIVERY: &str = "SELECT state, attempts::bigint AS attempts, lease
     target_message_id, failure_reason FROM deliveries \
     WHERE source = $1 AND source_message_id = $2";
 
-/// [`SELECT_DELIVERY`] plus whether a claim would be granted now.
+/// [`SELECT_DELIVERY`] plus whether a claim would be granted now (`$3`, or NULL).
 const SELECT_DELIVERY_CLAIMABLE: &str = concat!(
     "SELECT state, attempts::bigint AS attempts, lease_until_ms, target_message_id, \
         failure_reason, (state = 'claimed' AND lease_until_ms <= ",
-    now_ms!(),
+    now_ms!("$3"),
     ") AS claimable FROM deliveries WHERE source = $1 AND source_message_id = $2"
 );
 
 /// Ends or renews a held claim: `$1` new state, `$2` lease in ms from now (0: none),
-/// `$3` target id, `$4` failure reason; matched by `$5` source, `$6` message id, `$7` token.
-/// Returns the new lease end.
+/// `$3` target id, `$4` failure reason; matched by `$5` source, `$6` message id, `$7` token;
+/// `$8` now (or NULL). Returns the new lease end.
 const FINISH_CLAIM: &str = concat!(
     "UPDATE deliveries SET state = $1, \
         lease_until_ms = CASE WHEN $2::bigint > 0 THEN ",
-    now_ms!(),
+    now_ms!("$8"),
     " + $2::bigint ELSE 0 END, \
         target_message_id = $3, failure_reason = $4, updated_at = now(), \
         claim_token = CASE WHEN $1 = 'claimed' AND $2::bigint > 0 THEN claim_token END \
@@ -169,8 +221,45 @@ impl PostgresStore {
     /// # Errors
     /// [`Error::Migration`] when the schema cannot be brought up to date.
     pub async fn from_pool(pool: PgPool) -> Result<Self> {
-        MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Self::from_pool_with(pool, PostgresOptions::default()).await
+    }
+
+    /// Wraps a pool with explicit [`PostgresOptions`].
+    ///
+    /// # Errors
+    /// As [`from_pool`](Self::from_pool); with `migrate: false`, [`Error::Migration`] when the
+    /// schema is not up to date.
+    pub async fn from_pool_with(pool: PgPool, options: PostgresOptions) -> Result<Self> {
+        let backend = PostgresBackend {
+            pool,
+            clock: options.clock,
+        };
+        if options.migrate {
+            backend.migrate().await?;
+        } else {
+            let applied = sqlx::query_scalar(crate::sql::LATEST_APPLIED)
+                .fetch_one(&backend.pool)
+                .await;
+            crate::sql::require_migrated(&MIGRATOR, applied)?;
+        }
+        Ok(Checked::wrap(backend))
+    }
+}
+
+impl PostgresBackend {
+    /// Applies pending migrations (what making the store does unless told not to): for teams
+    /// that run migrations as a deploy step. They take a database-wide advisory lock, so
+    /// replicas running them together apply them once.
+    ///
+    /// # Errors
+    /// [`Error::Migration`] when the schema cannot be brought up to date.
+    pub async fn migrate(&self) -> Result<()> {
+        Ok(MIGRATOR.run(&self.pool).await?)
+    }
+
+    /// Now for statements that take it: the store's clock, or NULL for the database's.
+    fn now_ms(&self) -> Option<i64> {
+        self.clock.as_ref().map(|clock| to_millis(clock.now()))
     }
 
     /// The pool this store uses.
@@ -257,6 +346,7 @@ impl PostgresStore {
             .bind(&claim.source)
             .bind(&claim.source_message_id)
             .bind(claim.token)
+            .bind(self.now_ms())
             .fetch_optional(&self.pool)
             .await?;
         lease_until_ms.ok_or_else(|| claim.lost())
@@ -264,13 +354,12 @@ impl PostgresStore {
 }
 
 #[async_trait]
-impl LinkStore for PostgresStore {
+impl Links for PostgresBackend {
     async fn user_try_lookup(
         &self,
         integration: &str,
         integration_user_id: &str,
     ) -> Result<Option<UserId>> {
-        limits::user_ref(integration, integration_user_id)?;
         let id = self
             .lookup(&USER_LINKS, integration, integration_user_id)
             .await?;
@@ -282,7 +371,6 @@ impl LinkStore for PostgresStore {
         user_id: &UserId,
         integration: &str,
     ) -> Result<Option<String>> {
-        limits::integration(integration)?;
         self.reverse_lookup(&USER_LINKS, user_id.as_uuid(), integration)
             .await
     }
@@ -333,7 +421,6 @@ impl LinkStore for PostgresStore {
         integration_user_id: &str,
         user_id: &UserId,
     ) -> Result<()> {
-        limits::user_ref(integration, integration_user_id)?;
         self.link(
             &USER_LINKS,
             integration,
@@ -348,7 +435,6 @@ impl LinkStore for PostgresStore {
         integration: &str,
         integration_thread_id: &str,
     ) -> Result<Option<ThreadId>> {
-        limits::thread_ref(integration, integration_thread_id)?;
         let id = self
             .lookup(&THREAD_LINKS, integration, integration_thread_id)
             .await?;
@@ -360,7 +446,6 @@ impl LinkStore for PostgresStore {
         thread_id: &ThreadId,
         integration: &str,
     ) -> Result<Option<String>> {
-        limits::integration(integration)?;
         self.reverse_lookup(&THREAD_LINKS, thread_id.as_uuid(), integration)
             .await
     }
@@ -380,7 +465,6 @@ impl LinkStore for PostgresStore {
         integration_thread_id: &str,
         thread_id: &ThreadId,
     ) -> Result<()> {
-        limits::thread_ref(integration, integration_thread_id)?;
         self.link(
             &THREAD_LINKS,
             integration,
@@ -395,7 +479,6 @@ impl LinkStore for PostgresStore {
         integration: &str,
         integration_thread_id: &str,
     ) -> Result<Option<ThreadId>> {
-        limits::thread_ref(integration, integration_thread_id)?;
         let thread: Option<Uuid> = sqlx::query_scalar(
             "DELETE FROM thread_links WHERE integration = $1 AND integration_thread_id = $2 \
              RETURNING thread_id",
@@ -408,8 +491,6 @@ impl LinkStore for PostgresStore {
     }
 
     async fn thread_set(&self, thread_id: &ThreadId, key: &str, value: &str) -> Result<()> {
-        limits::key(key)?;
-        limits::value("value", value)?;
         if key == PRIMARY_USER_ID {
             return self
                 .thread_set_primary_user(thread_id, &value.parse()?)
@@ -429,7 +510,6 @@ impl LinkStore for PostgresStore {
     }
 
     async fn thread_get(&self, thread_id: &ThreadId, key: &str) -> Result<Option<String>> {
-        limits::key(key)?;
         if key == PRIMARY_USER_ID {
             let user = self.thread_primary_user(thread_id).await?;
             return Ok(user.map(|user| user.to_string()));
@@ -464,15 +544,16 @@ impl LinkStore for PostgresStore {
                 .await?;
         Ok(user.flatten().map(UserId::from_uuid))
     }
+}
 
+#[async_trait]
+impl Deliveries for PostgresBackend {
     async fn delivery_claim(
         &self,
         source: &str,
         source_message_id: &str,
         lease: Duration,
     ) -> Result<ClaimOutcome> {
-        limits::delivery(source, source_message_id)?;
-        limits::lease(lease)?;
         // A refusal read after the upsert may find the claim just released or expired; then
         // claiming again is right, a bounded number of times.
         for _ in 0..3 {
@@ -482,6 +563,7 @@ impl LinkStore for PostgresStore {
                 .bind(source_message_id)
                 .bind(token)
                 .bind(lease_millis(lease))
+                .bind(self.now_ms())
                 .fetch_optional(&self.pool)
                 .await?;
             if let Some((attempts, lease_until_ms)) = claimed {
@@ -496,6 +578,7 @@ impl LinkStore for PostgresStore {
             let row = sqlx::query(SELECT_DELIVERY_CLAIMABLE)
                 .bind(source)
                 .bind(source_message_id)
+                .bind(self.now_ms())
                 .fetch_optional(&self.pool)
                 .await?;
             let Some(row) = row else { continue };
@@ -511,7 +594,6 @@ impl LinkStore for PostgresStore {
     }
 
     async fn delivery_renew(&self, claim: &mut DeliveryClaim, lease: Duration) -> Result<()> {
-        limits::lease(lease)?;
         let lease_until_ms = self
             .finish_claim(claim, STATE_CLAIMED, Some(lease), None, None)
             .await?;
@@ -524,14 +606,12 @@ impl LinkStore for PostgresStore {
         claim: &DeliveryClaim,
         target_message_id: &str,
     ) -> Result<()> {
-        limits::value("target_message_id", target_message_id)?;
         self.finish_claim(claim, STATE_DELIVERED, None, Some(target_message_id), None)
             .await
             .map(drop)
     }
 
     async fn delivery_fail(&self, claim: &DeliveryClaim, reason: &str) -> Result<()> {
-        limits::value("reason", reason)?;
         self.finish_claim(claim, STATE_FAILED, None, None, Some(reason))
             .await
             .map(drop)
@@ -548,7 +628,6 @@ impl LinkStore for PostgresStore {
         source: &str,
         source_message_id: &str,
     ) -> Result<Option<Delivery>> {
-        limits::delivery(source, source_message_id)?;
         let row: Option<DeliveryRow> = sqlx::query_as(SELECT_DELIVERY)
             .bind(source)
             .bind(source_message_id)
@@ -557,15 +636,15 @@ impl LinkStore for PostgresStore {
         row.map(|row| row.into_delivery(source, source_message_id))
             .transpose()
     }
+}
 
+#[async_trait]
+impl Inbox for PostgresBackend {
     async fn inbox_push(&self, message: &InboxMessage) -> Result<InboxPush> {
-        limits::inbox_message(message)?;
         self.push_inbox(message).await
     }
 
     async fn inbox_take(&self, lease: Duration, max_batch: usize) -> Result<Vec<InboxEntry>> {
-        limits::lease(lease)?;
-        limits::batch(max_batch)?;
         self.take_inbox(lease, max_batch).await
     }
 
@@ -580,14 +659,11 @@ impl LinkStore for PostgresStore {
     }
 
     async fn inbox_retry(&self, entry: &InboxEntry, delay: Duration, error: &str) -> Result<()> {
-        limits::retry_delay(delay)?;
-        limits::value("error", error)?;
         self.finish_inbox(entry, inbox_state::PENDING, delay, Some(error))
             .await
     }
 
     async fn inbox_fail(&self, entry: &InboxEntry, reason: &str) -> Result<()> {
-        limits::value("reason", reason)?;
         self.finish_inbox(entry, inbox_state::FAILED, Duration::ZERO, Some(reason))
             .await
     }
@@ -597,7 +673,6 @@ impl LinkStore for PostgresStore {
     }
 
     async fn inbox_failed(&self, after_id: i64, limit: usize) -> Result<Vec<FailedInboxEntry>> {
-        limits::list_limit(limit)?;
         self.list_failed(after_id, limit).await
     }
 

@@ -29,3 +29,29 @@ pub(crate) fn foreign_key_or(error: sqlx::Error, unknown: impl FnOnce() -> Error
         _ => Error::from(error),
     }
 }
+
+/// The latest migration a schema records, read with the backend's own connection.
+pub(crate) const LATEST_APPLIED: &str = "SELECT MAX(version) FROM _sqlx_migrations WHERE success";
+
+/// Refuses a schema behind `migrator`'s latest migration, for stores opened without
+/// migrating (migrations are then a deploy step). `applied` is the latest version the
+/// schema records, or the error of reading it (no migration table at all).
+pub(crate) fn require_migrated(
+    migrator: &sqlx::migrate::Migrator,
+    applied: std::result::Result<Option<i64>, sqlx::Error>,
+) -> crate::Result<()> {
+    let latest = migrator.iter().map(|migration| migration.version).max();
+    let applied = applied.ok().flatten();
+    match (latest, applied) {
+        (Some(latest), Some(applied)) if applied >= latest => Ok(()),
+        (None, _) => Ok(()),
+        (Some(latest), applied) => Err(Error::Migration(
+            format!(
+                "the schema is at migration {} but this version needs {latest}: run migrate() \
+                 first (or open with migrations on)",
+                applied.map_or_else(|| "none".to_owned(), |version| version.to_string())
+            )
+            .into(),
+        )),
+    }
+}

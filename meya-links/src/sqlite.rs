@@ -1,4 +1,5 @@
-//! [`SqliteStore`]: the embedded default. One file, WAL journal, migrations applied on open.
+//! [`SqliteStore`]: the embedded default. One file, WAL journal, migrations applied on open
+//! (or by [`SqliteBackend::migrate`], as a deploy step).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -14,14 +15,16 @@ use sqlx::sqlite::{
 };
 use uuid::Uuid;
 
+use crate::clock::{SharedClock, system};
 use crate::delivery::{
     DeliveryRow, STATE_CLAIMED, STATE_DELIVERED, STATE_FAILED, from_millis, lease_millis, to_millis,
 };
 use crate::inbox::state as inbox_state;
 use crate::sql::{LinkKind, foreign_key_or};
 use crate::{
-    ClaimOutcome, Delivery, DeliveryClaim, Error, FailedInboxEntry, InboxEntry, InboxMessage,
-    InboxPush, InboxStats, LinkStore, PRIMARY_USER_ID, Result, ThreadId, UserId, limits,
+    Checked, ClaimOutcome, Clock, Deliveries, Delivery, DeliveryClaim, Error, FailedInboxEntry,
+    Inbox, InboxEntry, InboxMessage, InboxPush, InboxStats, Links, PRIMARY_USER_ID, Result,
+    ThreadId, UserId,
 };
 
 mod connections;
@@ -53,6 +56,12 @@ pub struct SqliteOptions {
     pub busy_timeout: Duration,
     /// Read connections, each opened on first use and then kept. Default: 4.
     pub readers: u32,
+    /// Apply pending migrations on open (true), or refuse to open a file whose schema is not
+    /// up to date (false: migrations are a deploy step, [`SqliteBackend::migrate`]).
+    /// Default: true.
+    pub migrate: bool,
+    /// Where leases, retry delays and timestamps read the time. Default: the system clock.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for SqliteOptions {
@@ -61,6 +70,8 @@ impl Default for SqliteOptions {
             synchronous: SqliteSynchronous::Normal,
             busy_timeout: Duration::from_secs(5),
             readers: 4,
+            migrate: true,
+            clock: system(),
         }
     }
 }
@@ -83,9 +94,22 @@ impl SqliteOptions {
         self.readers = readers.max(1);
         self
     }
+
+    /// Sets [`migrate`](Self::migrate).
+    pub fn migrate(mut self, migrate: bool) -> Self {
+        self.migrate = migrate;
+        self
+    }
+
+    /// Sets [`clock`](Self::clock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
 }
 
-/// A link store in one SQLite file: the embedded default.
+/// A link store in one SQLite file: the embedded default. The [`SqliteBackend`],
+/// [`Checked`].
 ///
 /// Writes go through a single connection, so writers in one process queue instead of failing
 /// with `SQLITE_BUSY`; reads use a few read-only connections and never wait for
@@ -94,19 +118,23 @@ impl SqliteOptions {
 ///
 /// ```no_run
 /// # async fn demo() -> meya_links::Result<()> {
-/// use meya_links::{LinkStore, SqliteStore};
+/// use meya_links::{Links, SqliteStore};
 ///
 /// let store = SqliteStore::open("bridge.db").await?;
 /// let user = store.user_identify("sunshine_conversations", "c7f6e6d6c3a637261bd9656f").await?;
 /// # Ok(()) }
 /// ```
+pub type SqliteStore = Checked<SqliteBackend>;
+
+/// The SQLite backend, unchecked: use it as a [`SqliteStore`].
 #[derive(Clone)]
-pub struct SqliteStore {
+pub struct SqliteBackend {
     connections: Arc<Connections>,
     path: PathBuf,
+    clock: SharedClock,
 }
 
-impl fmt::Debug for SqliteStore {
+impl fmt::Debug for SqliteBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SqliteStore")
             .field("path", &self.path)
@@ -187,8 +215,17 @@ impl SqliteStore {
     /// Opens the store with explicit [`SqliteOptions`].
     ///
     /// # Errors
-    /// As [`open`](Self::open).
+    /// As [`open`](Self::open); with `migrate: false`, [`Error::Migration`] when the schema is
+    /// not up to date.
     pub async fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
+        Ok(Checked::wrap(
+            SqliteBackend::open_with(path, options).await?,
+        ))
+    }
+}
+
+impl SqliteBackend {
+    async fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let synchronous = match options.synchronous {
             SqliteSynchronous::Normal => DriverSynchronous::Normal,
@@ -205,11 +242,30 @@ impl SqliteStore {
             connect.read_only(true),
             options.readers,
         );
-        migrate(&mut *connections.writer().await?).await?;
-        Ok(Self {
+        let backend = Self {
             connections: Arc::new(connections),
             path,
-        })
+            clock: options.clock,
+        };
+        if options.migrate {
+            backend.migrate().await?;
+        } else {
+            let applied = sqlx::query_scalar(crate::sql::LATEST_APPLIED)
+                .fetch_one(&mut *backend.connections.writer().await?)
+                .await;
+            crate::sql::require_migrated(&MIGRATOR, applied)?;
+        }
+        Ok(backend)
+    }
+
+    /// Applies pending migrations (what opening does unless told not to): for teams that run
+    /// migrations as a deploy step. Safe to repeat, and to run while other processes use the
+    /// file.
+    ///
+    /// # Errors
+    /// [`Error::Migration`] when the schema cannot be brought up to date.
+    pub async fn migrate(&self) -> Result<()> {
+        migrate(&mut *self.connections.writer().await?).await
     }
 
     /// The file this store lives in.
@@ -294,7 +350,7 @@ impl SqliteStore {
             .bind(lease_until_ms)
             .bind(target_message_id)
             .bind(failure_reason)
-            .bind(to_millis(SystemTime::now()))
+            .bind(to_millis(self.clock.now()))
             .bind(&claim.source)
             .bind(&claim.source_message_id)
             .bind(claim.token.hyphenated().to_string())
@@ -325,13 +381,12 @@ fn parse_uuid(text: &str) -> Result<Uuid> {
 }
 
 #[async_trait]
-impl LinkStore for SqliteStore {
+impl Links for SqliteBackend {
     async fn user_try_lookup(
         &self,
         integration: &str,
         integration_user_id: &str,
     ) -> Result<Option<UserId>> {
-        limits::user_ref(integration, integration_user_id)?;
         let id = self
             .lookup(&USER_LINKS, integration, integration_user_id)
             .await?;
@@ -343,7 +398,6 @@ impl LinkStore for SqliteStore {
         user_id: &UserId,
         integration: &str,
     ) -> Result<Option<String>> {
-        limits::integration(integration)?;
         self.reverse_lookup(&USER_LINKS, user_id.as_uuid(), integration)
             .await
     }
@@ -368,7 +422,7 @@ impl LinkStore for SqliteStore {
             .bind(UserId::new().to_string())
             .bind(integration)
             .bind(integration_user_id)
-            .bind(to_millis(SystemTime::now()))
+            .bind(to_millis(self.clock.now()))
             .execute(&mut *self.writer().await?)
             .await?;
         }
@@ -383,7 +437,6 @@ impl LinkStore for SqliteStore {
         integration_user_id: &str,
         user_id: &UserId,
     ) -> Result<()> {
-        limits::user_ref(integration, integration_user_id)?;
         self.link(
             &USER_LINKS,
             integration,
@@ -398,7 +451,6 @@ impl LinkStore for SqliteStore {
         integration: &str,
         integration_thread_id: &str,
     ) -> Result<Option<ThreadId>> {
-        limits::thread_ref(integration, integration_thread_id)?;
         let id = self
             .lookup(&THREAD_LINKS, integration, integration_thread_id)
             .await?;
@@ -410,7 +462,6 @@ impl LinkStore for SqliteStore {
         thread_id: &ThreadId,
         integration: &str,
     ) -> Result<Option<String>> {
-        limits::integration(integration)?;
         self.reverse_lookup(&THREAD_LINKS, thread_id.as_uuid(), integration)
             .await
     }
@@ -419,7 +470,7 @@ impl LinkStore for SqliteStore {
         let thread = ThreadId::new();
         sqlx::query("INSERT INTO threads (id, created_at_ms) VALUES (?1, ?2)")
             .bind(thread.to_string())
-            .bind(to_millis(SystemTime::now()))
+            .bind(to_millis(self.clock.now()))
             .execute(&mut *self.writer().await?)
             .await?;
         Ok(thread)
@@ -431,7 +482,6 @@ impl LinkStore for SqliteStore {
         integration_thread_id: &str,
         thread_id: &ThreadId,
     ) -> Result<()> {
-        limits::thread_ref(integration, integration_thread_id)?;
         self.link(
             &THREAD_LINKS,
             integration,
@@ -446,7 +496,6 @@ impl LinkStore for SqliteStore {
         integration: &str,
         integration_thread_id: &str,
     ) -> Result<Option<ThreadId>> {
-        limits::thread_ref(integration, integration_thread_id)?;
         let thread: Option<String> = sqlx::query_scalar(
             "DELETE FROM thread_links WHERE integration = ?1 AND integration_thread_id = ?2 \
              RETURNING thread_id",
@@ -462,8 +511,6 @@ impl LinkStore for SqliteStore {
     }
 
     async fn thread_set(&self, thread_id: &ThreadId, key: &str, value: &str) -> Result<()> {
-        limits::key(key)?;
-        limits::value("value", value)?;
         if key == PRIMARY_USER_ID {
             return self
                 .thread_set_primary_user(thread_id, &value.parse()?)
@@ -483,7 +530,6 @@ impl LinkStore for SqliteStore {
     }
 
     async fn thread_get(&self, thread_id: &ThreadId, key: &str) -> Result<Option<String>> {
-        limits::key(key)?;
         if key == PRIMARY_USER_ID {
             let user = self.thread_primary_user(thread_id).await?;
             return Ok(user.map(|user| user.to_string()));
@@ -521,16 +567,17 @@ impl LinkStore for SqliteStore {
             .map(|text| parse_uuid(text).map(UserId::from_uuid))
             .transpose()
     }
+}
 
+#[async_trait]
+impl Deliveries for SqliteBackend {
     async fn delivery_claim(
         &self,
         source: &str,
         source_message_id: &str,
         lease: Duration,
     ) -> Result<ClaimOutcome> {
-        limits::delivery(source, source_message_id)?;
-        limits::lease(lease)?;
-        let now = to_millis(SystemTime::now());
+        let now = to_millis(self.clock.now());
         let lease_until_ms = now.saturating_add(lease_millis(lease));
         let token = Uuid::new_v4();
         let token_text = token.hyphenated().to_string();
@@ -574,8 +621,7 @@ impl LinkStore for SqliteStore {
     }
 
     async fn delivery_renew(&self, claim: &mut DeliveryClaim, lease: Duration) -> Result<()> {
-        limits::lease(lease)?;
-        let lease_until_ms = to_millis(SystemTime::now()).saturating_add(lease_millis(lease));
+        let lease_until_ms = to_millis(self.clock.now()).saturating_add(lease_millis(lease));
         self.finish_claim(claim, STATE_CLAIMED, lease_until_ms, None, None)
             .await?;
         claim.lease_until = from_millis(lease_until_ms);
@@ -587,13 +633,11 @@ impl LinkStore for SqliteStore {
         claim: &DeliveryClaim,
         target_message_id: &str,
     ) -> Result<()> {
-        limits::value("target_message_id", target_message_id)?;
         self.finish_claim(claim, STATE_DELIVERED, 0, Some(target_message_id), None)
             .await
     }
 
     async fn delivery_fail(&self, claim: &DeliveryClaim, reason: &str) -> Result<()> {
-        limits::value("reason", reason)?;
         self.finish_claim(claim, STATE_FAILED, 0, None, Some(reason))
             .await
     }
@@ -607,7 +651,6 @@ impl LinkStore for SqliteStore {
         source: &str,
         source_message_id: &str,
     ) -> Result<Option<Delivery>> {
-        limits::delivery(source, source_message_id)?;
         let row: Option<DeliveryRow> = sqlx::query_as(SELECT_DELIVERY)
             .bind(source)
             .bind(source_message_id)
@@ -616,15 +659,15 @@ impl LinkStore for SqliteStore {
         row.map(|row| row.into_delivery(source, source_message_id))
             .transpose()
     }
+}
 
+#[async_trait]
+impl Inbox for SqliteBackend {
     async fn inbox_push(&self, message: &InboxMessage) -> Result<InboxPush> {
-        limits::inbox_message(message)?;
         self.push_inbox(message).await
     }
 
     async fn inbox_take(&self, lease: Duration, max_batch: usize) -> Result<Vec<InboxEntry>> {
-        limits::lease(lease)?;
-        limits::batch(max_batch)?;
         self.take_inbox(lease, max_batch).await
     }
 
@@ -634,13 +677,10 @@ impl LinkStore for SqliteStore {
     }
 
     async fn inbox_retry(&self, entry: &InboxEntry, delay: Duration, error: &str) -> Result<()> {
-        limits::retry_delay(delay)?;
-        limits::value("error", error)?;
         self.retry_inbox(entry, delay, error).await
     }
 
     async fn inbox_fail(&self, entry: &InboxEntry, reason: &str) -> Result<()> {
-        limits::value("reason", reason)?;
         self.finish_inbox(entry, inbox_state::FAILED, 0, Some(reason))
             .await
     }
@@ -650,7 +690,6 @@ impl LinkStore for SqliteStore {
     }
 
     async fn inbox_failed(&self, after_id: i64, limit: usize) -> Result<Vec<FailedInboxEntry>> {
-        limits::list_limit(limit)?;
         self.list_failed(after_id, limit).await
     }
 

@@ -1,4 +1,12 @@
-//! The [`LinkStore`] trait: the operations of the flow, one method each.
+//! The store's three small traits, one per concern, and [`LinkStore`], all three together:
+//! what a service holds (`Arc<dyn LinkStore>`).
+//!
+//! - [`Links`]: users and threads linked across integrations, and a thread's small data;
+//! - [`Deliveries`]: claims that make sending a message exactly-once;
+//! - [`Inbox`]: webhooks recorded before they are acknowledged, leased to workers in order.
+//!
+//! A backend implements all three, without checking its arguments: wrapped in
+//! [`Checked`](crate::Checked), it receives only input within [`limits`](crate::limits).
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -12,9 +20,9 @@ use crate::{
 
 /// The thread data key that holds the thread's primary user.
 ///
-/// [`LinkStore::thread_set`] and [`LinkStore::thread_get`] with this key read and write the
-/// same typed value as [`LinkStore::thread_set_primary_user`] and
-/// [`LinkStore::thread_primary_user`], so that Meya's `thread_set: primary_user_id: ...` keeps
+/// [`Links::thread_set`] and [`Links::thread_get`] with this key read and write the
+/// same typed value as [`Links::thread_set_primary_user`] and
+/// [`Links::thread_primary_user`], so that Meya's `thread_set: primary_user_id: ...` keeps
 /// its meaning. Its value must be the id of a known user.
 pub const PRIMARY_USER_ID: &str = "primary_user_id";
 
@@ -32,11 +40,10 @@ pub const PRIMARY_USER_ID: &str = "primary_user_id";
 /// So a thread has one SunCo user id and one current ticket; linking a new ticket to the thread
 /// unlinks the previous ticket.
 ///
-/// Every argument is checked before anything is stored: an empty integration or id, one longer
-/// than the limits in [`limits`](crate::limits), or one holding a NUL byte is an
+/// Every argument is checked before anything is stored (by [`Checked`](crate::Checked), which
+/// the stores of this crate are): an empty integration or id, one longer than the limits in
+/// [`limits`](crate::limits), or one holding a NUL byte is an
 /// [`Error::InvalidInput`](crate::Error::InvalidInput).
-///
-/// The trait is object safe: services hold an `Arc<dyn LinkStore>`.
 ///
 /// ```
 /// # async fn demo() -> meya_links::Result<()> {
@@ -54,7 +61,7 @@ pub const PRIMARY_USER_ID: &str = "primary_user_id";
 /// # Ok(()) }
 /// ```
 #[async_trait]
-pub trait LinkStore: fmt::Debug + Send + Sync + 'static {
+pub trait Links: fmt::Debug + Send + Sync + 'static {
     /// The user an integration's user id is linked to, if any.
     async fn user_try_lookup(
         &self,
@@ -146,7 +153,12 @@ pub trait LinkStore: fmt::Debug + Send + Sync + 'static {
 
     /// The thread's primary user, if set.
     async fn thread_primary_user(&self, thread_id: &ThreadId) -> Result<Option<UserId>>;
+}
 
+/// Delivery records: which messages were sent, are being sent, or failed for good; see
+/// [`delivery`](crate::DeliveryClaim).
+#[async_trait]
+pub trait Deliveries: fmt::Debug + Send + Sync + 'static {
     /// Tries to take the delivery of one message for `lease`.
     ///
     /// Exactly one of any number of concurrent callers gets
@@ -189,7 +201,12 @@ pub trait LinkStore: fmt::Debug + Send + Sync + 'static {
     /// What the store knows of a delivery, if anything.
     async fn delivery_get(&self, source: &str, source_message_id: &str)
     -> Result<Option<Delivery>>;
+}
 
+/// The inbox: webhooks recorded durably, then leased to workers one ordering key at a time;
+/// see [`InboxMessage`](crate::InboxMessage).
+#[async_trait]
+pub trait Inbox: fmt::Debug + Send + Sync + 'static {
     /// Records a webhook durably; once this returns, the webhook may be acknowledged.
     ///
     /// Answers [`InboxPush::Duplicate`] (storing nothing) when an entry with the same source
@@ -254,3 +271,16 @@ pub trait LinkStore: fmt::Debug + Send + Sync + 'static {
     /// unfinished entries are kept.
     async fn inbox_purge(&self, done_before: SystemTime) -> Result<u64>;
 }
+
+/// A whole link store: [`Links`], [`Deliveries`] and [`Inbox`] together, as one backend type
+/// provides them. Object safe: services hold an `Arc<dyn LinkStore>`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use meya_links::{LinkStore, MemoryStore};
+///
+/// let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
+/// ```
+pub trait LinkStore: Links + Deliveries + Inbox {}
+
+impl<T: Links + Deliveries + Inbox + ?Sized> LinkStore for T {}

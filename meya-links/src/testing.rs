@@ -21,29 +21,45 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::{LinkStore, MemoryStore};
+use crate::{LinkStore, ManualClock, MemoryStore};
 
 /// Where one test's data lives; opens handles on it.
 #[async_trait]
 pub trait StoreSite: Send + Sync {
     /// A new handle on this site's data. For database backends each call opens a new pool,
-    /// so that two handles race like two processes.
+    /// so that two handles race like two processes. Every handle reads the time from
+    /// [`clock`](Self::clock).
     async fn open(&self) -> Arc<dyn LinkStore>;
+
+    /// The clock the site's handles read: cases move it to let leases and retry delays run
+    /// out, instead of sleeping.
+    fn clock(&self) -> &ManualClock;
 
     /// Removes what the site created (a schema, a file). Called after each passing case.
     async fn cleanup(&self) {}
 }
 
 /// A [`MemoryStore`] site: every handle is a clone sharing the same data.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemorySite {
     store: MemoryStore,
+    clock: ManualClock,
 }
 
 impl MemorySite {
     /// A site with an empty store.
     pub fn new() -> Self {
-        Self::default()
+        let clock = ManualClock::starting_now();
+        Self {
+            store: MemoryStore::with_clock(clock.clone()),
+            clock,
+        }
+    }
+}
+
+impl Default for MemorySite {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -51,6 +67,10 @@ impl MemorySite {
 impl StoreSite for MemorySite {
     async fn open(&self) -> Arc<dyn LinkStore> {
         Arc::new(self.store.clone())
+    }
+
+    fn clock(&self) -> &ManualClock {
+        &self.clock
     }
 }
 
@@ -60,6 +80,7 @@ impl StoreSite for MemorySite {
 #[derive(Debug)]
 pub struct SqliteSite {
     dir: tempfile::TempDir,
+    clock: ManualClock,
 }
 
 #[cfg(feature = "sqlite")]
@@ -71,7 +92,10 @@ impl SqliteSite {
     #[allow(clippy::expect_used)]
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("create a temporary directory");
-        Self { dir }
+        Self {
+            dir,
+            clock: ManualClock::starting_now(),
+        }
     }
 
     /// The database file's path.
@@ -92,10 +116,15 @@ impl Default for SqliteSite {
 impl StoreSite for SqliteSite {
     #[allow(clippy::expect_used)]
     async fn open(&self) -> Arc<dyn LinkStore> {
-        let store = crate::SqliteStore::open(self.path())
+        let options = crate::SqliteOptions::default().clock(self.clock.clone());
+        let store = crate::SqliteStore::open_with(self.path(), options)
             .await
             .expect("open the SQLite store");
         Arc::new(store)
+    }
+
+    fn clock(&self) -> &ManualClock {
+        &self.clock
     }
 }
 
@@ -107,6 +136,7 @@ pub struct PostgresSite {
     admin: sqlx::PgPool,
     options: sqlx::postgres::PgConnectOptions,
     schema: String,
+    clock: ManualClock,
 }
 
 #[cfg(feature = "postgres")]
@@ -148,6 +178,7 @@ impl PostgresSite {
             admin,
             options,
             schema,
+            clock: ManualClock::starting_now(),
         })
     }
 
@@ -167,10 +198,15 @@ impl StoreSite for PostgresSite {
             .connect_with(self.options.clone())
             .await
             .expect("connect to the test schema");
-        let store = crate::PostgresStore::from_pool(pool)
+        let options = crate::PostgresOptions::default().clock(self.clock.clone());
+        let store = crate::PostgresStore::from_pool_with(pool, options)
             .await
             .expect("migrate the test schema");
         Arc::new(store)
+    }
+
+    fn clock(&self) -> &ManualClock {
+        &self.clock
     }
 
     async fn cleanup(&self) {
@@ -247,7 +283,7 @@ macro_rules! link_store_conformance {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 pub mod cases {
     use super::*;
-    use crate::{ClaimOutcome, DeliveryState, Error, PRIMARY_USER_ID, ThreadId, UserId};
+    use crate::{ClaimOutcome, Clock, DeliveryState, Error, PRIMARY_USER_ID, ThreadId, UserId};
 
     mod inbox;
     pub use inbox::*;
@@ -806,10 +842,10 @@ pub mod cases {
         assert_eq!(claim.source(), ZD);
         assert_eq!(claim.source_message_id(), "c-1");
         assert_eq!(claim.attempt(), 1);
-        assert!(claim.lease_until() > std::time::SystemTime::now());
+        assert!(claim.lease_until() > site.clock().now());
         match store.delivery_claim(ZD, "c-1", LEASE).await.unwrap() {
             ClaimOutcome::InProgress { lease_until } => {
-                assert!(lease_until > std::time::SystemTime::now())
+                assert!(lease_until > site.clock().now())
             }
             other => panic!("a second claim must wait, got {other:?}"),
         }
@@ -901,7 +937,7 @@ pub mod cases {
                 .await
                 .unwrap(),
         );
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        site.clock().advance(Duration::from_millis(150));
         let fresh = claimed(survivor.delivery_claim(ZD, "c-1", LEASE).await.unwrap());
         assert_eq!(fresh.attempt(), 2);
         // The crashed worker, back, cannot record its stale outcome.
@@ -934,7 +970,7 @@ pub mod cases {
         let before = claim.lease_until();
         store.delivery_renew(&mut claim, LEASE).await.unwrap();
         assert!(claim.lease_until() > before + Duration::from_secs(10));
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        site.clock().advance(Duration::from_millis(200));
         assert!(matches!(
             store.delivery_claim(ZD, "c-1", LEASE).await.unwrap(),
             ClaimOutcome::InProgress { .. }

@@ -4,8 +4,9 @@
 // Test helpers may panic: a panic is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use meya_links::prelude::*;
 use meya_links::testing::PostgresSite;
-use meya_links::{Error, LinkStore, PostgresStore, SUNSHINE_CONVERSATIONS};
+use meya_links::{Error, PostgresStore, SUNSHINE_CONVERSATIONS};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn replicas_starting_together_on_a_fresh_schema_migrate_once() {
@@ -77,5 +78,37 @@ async fn debug_never_shows_the_password() {
     let debug = format!("{store:?}");
     assert!(debug.starts_with("PostgresStore"), "{debug}");
     assert!(!debug.contains("hunter2-secret"), "{debug}");
+    meya_links::testing::StoreSite::cleanup(&site).await;
+}
+
+/// Migrations as a deploy step: a store made without migrating refuses a schema that is
+/// behind, and works once `migrate()` ran.
+#[tokio::test]
+async fn a_store_made_without_migrating_needs_an_up_to_date_schema() {
+    let Some(site) = PostgresSite::from_env().await else {
+        return;
+    };
+    let pool = || async {
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(site.connect_options().clone())
+            .await
+            .unwrap()
+    };
+    let without = meya_links::PostgresOptions::default().migrate(false);
+    let refused = PostgresStore::from_pool_with(pool().await, without.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Migration(_)), "{refused:?}");
+    PostgresStore::from_pool(pool().await)
+        .await
+        .unwrap()
+        .migrate()
+        .await
+        .unwrap();
+    let store = PostgresStore::from_pool_with(pool().await, without)
+        .await
+        .unwrap();
+    store.thread_create().await.unwrap();
     meya_links::testing::StoreSite::cleanup(&site).await;
 }

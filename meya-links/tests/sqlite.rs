@@ -5,10 +5,11 @@
 
 use std::time::Duration;
 
+use meya_links::prelude::*;
 use meya_links::testing::SqliteSite;
 use meya_links::{
-    ClaimOutcome, Error, LinkStore, SUNSHINE_CONVERSATIONS, SqliteOptions, SqliteStore,
-    SqliteSynchronous, ZENDESK_SUPPORT,
+    ClaimOutcome, Error, SUNSHINE_CONVERSATIONS, SqliteOptions, SqliteStore, SqliteSynchronous,
+    ZENDESK_SUPPORT,
 };
 
 #[tokio::test]
@@ -204,4 +205,33 @@ async fn calls_after_close_fail_and_a_clone_sees_the_close() {
     assert!(matches!(write, Err(Error::Backend(_))), "{write:?}");
     let read = handle.user_try_lookup(ZENDESK_SUPPORT, "101").await;
     assert!(matches!(read, Err(Error::Backend(_))), "{read:?}");
+}
+
+/// Migrations as a deploy step: a store opened without migrating refuses a schema that is
+/// behind, and opens once `migrate()` ran.
+#[tokio::test]
+async fn opening_without_migrating_needs_an_up_to_date_schema() {
+    let site = SqliteSite::new();
+    let without = SqliteOptions::default().migrate(false);
+    let refused = SqliteStore::open_with(site.path(), without.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Migration(_)), "{refused:?}");
+    assert!(
+        std::error::Error::source(&refused)
+            .unwrap()
+            .to_string()
+            .contains("run migrate()"),
+        "{refused:?}"
+    );
+    // The deploy step: a store that migrates, or `migrate()` on one opened any way.
+    SqliteStore::open(site.path())
+        .await
+        .unwrap()
+        .migrate()
+        .await
+        .unwrap();
+    let store = SqliteStore::open_with(site.path(), without).await.unwrap();
+    let thread = store.thread_create().await.unwrap();
+    assert_eq!(store.thread_primary_user(&thread).await.unwrap(), None);
 }

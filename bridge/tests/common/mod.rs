@@ -190,6 +190,52 @@ macro_rules! on_every_store {
     };
 }
 
+/// Like [`on_every_store!`], for tests that move time: each gets its store and the
+/// [`ManualClock`](meya_links::ManualClock) the store reads leases and retry delays from.
+#[macro_export]
+macro_rules! on_every_store_clocked {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_clocked {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let clock = meya_links::ManualClock::starting_now();
+                    let options = meya_links::SqliteOptions::default().clock(clock.clone());
+                    let store = meya_links::SqliteStore::open_with(dir.path().join("links.db"), options)
+                        .await
+                        .unwrap();
+                    super::$name(std::sync::Arc::new(store), clock).await;
+                }
+            )*
+        }
+        mod memory_clocked {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let clock = meya_links::ManualClock::starting_now();
+                    let store = meya_links::MemoryStore::with_clock(clock.clone());
+                    super::$name(std::sync::Arc::new(store), clock).await;
+                }
+            )*
+        }
+        mod postgres_clocked {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(site) = meya_links::testing::PostgresSite::from_env().await else {
+                        return;
+                    };
+                    let store = meya_links::testing::StoreSite::open(&site).await;
+                    let clock = meya_links::testing::StoreSite::clock(&site).clone();
+                    super::$name(store, clock).await;
+                    meya_links::testing::StoreSite::cleanup(&site).await;
+                }
+            )*
+        }
+    };
+}
+
 /// The state `handle_unhandled_ticket` leaves: requester, SunCo user, thread, ticket 4021.
 pub async fn linked(store: &Arc<dyn LinkStore>) -> ThreadId {
     let user = store

@@ -14,7 +14,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use examples::{link_store_url_from_env, open_link_store};
-use meya_links::{FailedInboxEntry, LinkStore};
+use meya_links::FailedInboxEntry;
+use meya_links::prelude::*;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 

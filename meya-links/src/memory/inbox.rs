@@ -76,8 +76,12 @@ impl Inbox {
         InboxPush::Recorded { id }
     }
 
-    pub(super) fn take(&mut self, lease: Duration, max_batch: usize) -> Vec<InboxEntry> {
-        let now = SystemTime::now();
+    pub(super) fn take(
+        &mut self,
+        now: SystemTime,
+        lease: Duration,
+        max_batch: usize,
+    ) -> Vec<InboxEntry> {
         let lease_until = after(now, lease);
         // The first unfinished entry of each ordering key is its head; only a ready head
         // starts a batch, which then runs on while the key's next entries are ready too. A key
@@ -142,35 +146,41 @@ impl Inbox {
         }
     }
 
-    pub(super) fn complete(&mut self, entry: &InboxEntry) -> Result<()> {
+    pub(super) fn complete(&mut self, now: SystemTime, entry: &InboxEntry) -> Result<()> {
         self.held(entry)?;
         if let Some(done) = self.unfinished.remove(&entry.id) {
             let InboxMessage {
                 source, dedup_key, ..
             } = done.message;
             let dedup = dedup_key.map(|key| (source, key));
-            let done_at = SystemTime::now();
+            let done_at = now;
             self.done.insert(entry.id, Done { dedup, done_at });
         }
         Ok(())
     }
 
-    pub(super) fn retry(&mut self, entry: &InboxEntry, delay: Duration, error: &str) -> Result<()> {
+    pub(super) fn retry(
+        &mut self,
+        now: SystemTime,
+        entry: &InboxEntry,
+        delay: Duration,
+        error: &str,
+    ) -> Result<()> {
         let held = self.held(entry)?;
         held.token = None;
-        held.ready_at = after(SystemTime::now(), delay);
+        held.ready_at = after(now, delay);
         held.last_error = Some(error.to_owned());
         Ok(())
     }
 
-    pub(super) fn fail(&mut self, entry: &InboxEntry, reason: &str) -> Result<()> {
+    pub(super) fn fail(&mut self, now: SystemTime, entry: &InboxEntry, reason: &str) -> Result<()> {
         self.held(entry)?;
         if let Some(given_up) = self.unfinished.remove(&entry.id) {
             let failed = Failed {
                 message: given_up.message,
                 attempts: given_up.attempts,
                 reason: reason.to_owned(),
-                failed_at: SystemTime::now(),
+                failed_at: now,
             };
             self.failed.insert(entry.id, failed);
         }

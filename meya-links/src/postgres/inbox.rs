@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use uuid::Uuid;
 
-use super::PostgresStore;
+use super::PostgresBackend;
 use crate::delivery::{from_millis, lease_millis};
 use crate::inbox::{FailedRow, InboxRow, ready_run, state, stats_from};
 use crate::{FailedInboxEntry, InboxEntry, InboxMessage, InboxPush, InboxStats, Result};
@@ -20,10 +20,10 @@ const PUSH: &str = "INSERT INTO inbox (source, ordering_key, dedup_key, payload,
     ON CONFLICT (source, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING RETURNING id";
 
 /// The head of the next batch: the oldest ready unfinished entry whose key has no older
-/// unfinished entry and no live lease; with the database's clock.
+/// unfinished entry and no live lease; at `$1` (or the database's clock).
 const NEXT_HEAD: &str = concat!(
     "WITH now AS (SELECT ",
-    now_ms!(),
+    now_ms!("$1"),
     " AS ms) \
     SELECT e.id, e.ordering_key, now.ms FROM inbox e, now \
     WHERE e.state IN ('pending', 'taken') AND e.ready_at_ms <= now.ms \
@@ -46,12 +46,13 @@ const LEASE: &str = "UPDATE inbox SET state = 'taken', attempts = attempts + 1, 
         last_error";
 
 /// Ends or hands back a lease: `$1` state, `$2` delay in ms from now, `$3` error, `$4` whether
-/// to keep the payload; matched by `$5` id and `$6` token.
+/// to keep the payload; matched by `$5` id and `$6` token; `$7` now (or NULL).
 const FINISH: &str = concat!(
     "UPDATE inbox SET state = $1, ready_at_ms = ",
-    now_ms!(),
+    now_ms!("$7"),
     " + $2, last_error = $3, lease_token = NULL, \
-        finished_at = CASE WHEN $1 = 'pending' THEN NULL ELSE now() END, \
+        finished_at = CASE WHEN $1 = 'pending' THEN NULL \
+            ELSE COALESCE(to_timestamp($7::bigint / 1000.0), now()) END, \
         payload = CASE WHEN $4 THEN payload ELSE ''::bytea END \
     WHERE id = $5 AND lease_token = $6 AND state = 'taken'"
 );
@@ -65,7 +66,7 @@ const LIST_FAILED: &str = "SELECT id, source, ordering_key, dedup_key, payload, 
 const REQUEUE: &str = "UPDATE inbox SET state = 'pending', ready_at_ms = 0, attempts = 0, \
     finished_at = NULL, lease_token = NULL WHERE id = $1 AND state = 'failed'";
 
-impl PostgresStore {
+impl PostgresBackend {
     pub(super) async fn push_inbox(&self, message: &InboxMessage) -> Result<InboxPush> {
         let id: Option<i64> = sqlx::query_scalar(PUSH)
             .bind(&message.source)
@@ -88,8 +89,10 @@ impl PostgresStore {
             .bind(TAKE_LOCK)
             .execute(&mut *tx)
             .await?;
-        let head: Option<(i64, String, i64)> =
-            sqlx::query_as(NEXT_HEAD).fetch_optional(&mut *tx).await?;
+        let head: Option<(i64, String, i64)> = sqlx::query_as(NEXT_HEAD)
+            .bind(self.now_ms())
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some((head_id, ordering_key, now_ms)) = head else {
             tx.commit().await?;
             return Ok(Vec::new());
@@ -138,6 +141,7 @@ impl PostgresStore {
             .bind(new_state != state::DONE)
             .bind(entry.id)
             .bind(entry.token)
+            .bind(self.now_ms())
             .execute(&self.pool)
             .await?;
         if done.rows_affected() == 0 {

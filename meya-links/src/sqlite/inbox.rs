@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use sqlx::Connection;
 use uuid::Uuid;
 
-use super::SqliteStore;
+use super::SqliteBackend;
 use crate::delivery::{from_millis, lease_millis, to_millis};
 use crate::inbox::{FailedRow, InboxRow, ready_run, state, stats_from};
 use crate::{FailedInboxEntry, InboxEntry, InboxMessage, InboxPush, InboxStats, Result};
@@ -50,14 +50,14 @@ const LIST_FAILED: &str = "SELECT id, source, ordering_key, dedup_key, payload, 
 const REQUEUE: &str = "UPDATE inbox SET state = 'pending', ready_at_ms = 0, attempts = 0, \
     finished_at_ms = NULL, lease_token = NULL WHERE id = ?1 AND state = 'failed'";
 
-impl SqliteStore {
+impl SqliteBackend {
     pub(super) async fn push_inbox(&self, message: &InboxMessage) -> Result<InboxPush> {
         let id: Option<i64> = sqlx::query_scalar(PUSH)
             .bind(&message.source)
             .bind(&message.ordering_key)
             .bind(message.dedup_key.as_deref())
             .bind(message.payload.as_slice())
-            .bind(to_millis(SystemTime::now()))
+            .bind(to_millis(self.clock.now()))
             .fetch_optional(&mut *self.writer().await?)
             .await?;
         Ok(id.map_or(InboxPush::Duplicate, |id| InboxPush::Recorded { id }))
@@ -68,7 +68,7 @@ impl SqliteStore {
         lease: Duration,
         max_batch: usize,
     ) -> Result<Vec<InboxEntry>> {
-        let now = to_millis(SystemTime::now());
+        let now = to_millis(self.clock.now());
         let lease_until_ms = now.saturating_add(lease_millis(lease));
         let token = Uuid::new_v4();
         let token_text = token.hyphenated().to_string();
@@ -119,7 +119,7 @@ impl SqliteStore {
         ready_at_ms: i64,
         error: Option<&str>,
     ) -> Result<()> {
-        let now = to_millis(SystemTime::now());
+        let now = to_millis(self.clock.now());
         let finished = new_state != state::PENDING;
         let done = sqlx::query(FINISH)
             .bind(new_state)
@@ -143,7 +143,7 @@ impl SqliteStore {
         delay: Duration,
         error: &str,
     ) -> Result<()> {
-        let ready_at_ms = to_millis(SystemTime::now()).saturating_add(lease_millis(delay));
+        let ready_at_ms = to_millis(self.clock.now()).saturating_add(lease_millis(delay));
         self.finish_inbox(entry, state::PENDING, ready_at_ms, Some(error))
             .await
     }

@@ -30,7 +30,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use clap::{Parser, ValueEnum};
 use fakes::Fakes;
-use meya_links::{LinkStore, PostgresStore};
+use meya_links::PostgresStore;
+use meya_links::prelude::*;
 use serde_json::json;
 
 const SIGNING_SECRET: &str = "reliability-signing-secret";

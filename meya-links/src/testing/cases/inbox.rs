@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::testing::StoreSite;
-use crate::{Error, FailedInboxEntry, InboxEntry, InboxMessage, InboxPush, InboxStats, LinkStore};
+use crate::{
+    Clock, Error, FailedInboxEntry, InboxEntry, InboxMessage, InboxPush, InboxStats, LinkStore,
+};
 
 const LEASE: Duration = Duration::from_secs(30);
 
@@ -42,7 +44,7 @@ pub async fn inbox_push_take_complete(site: &dyn StoreSite) {
     assert_eq!(entry.payload(), br#"{"hello":"world"}"#);
     assert_eq!(entry.attempt(), 1);
     assert_eq!(entry.last_error(), None);
-    assert!(entry.lease_until() > SystemTime::now() + Duration::from_secs(20));
+    assert!(entry.lease_until() > site.clock().now() + Duration::from_secs(20));
     assert!(worker.inbox_take(LEASE, 10).await.unwrap().is_empty());
     assert_eq!(
         worker.inbox_stats().await.unwrap(),
@@ -108,7 +110,7 @@ pub async fn inbox_dedup_key_refuses_repeats(site: &dyn StoreSite) {
     push(&*store, "customer-2", "still pending").await;
     assert_eq!(store.inbox_purge(SystemTime::UNIX_EPOCH).await.unwrap(), 0);
     let purged = store
-        .inbox_purge(SystemTime::now() + Duration::from_secs(1))
+        .inbox_purge(site.clock().now() + Duration::from_secs(1))
         .await
         .unwrap();
     assert_eq!(purged, 4);
@@ -167,7 +169,7 @@ pub async fn inbox_retry_waits_and_fail_moves_on(site: &dyn StoreSite) {
         .unwrap();
     assert!(store.inbox_take(LEASE, 10).await.unwrap().is_empty());
     assert_eq!(store.inbox_stats().await.unwrap().pending, 2);
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    site.clock().advance(Duration::from_millis(450));
     let again = store.inbox_take(LEASE, 1).await.unwrap();
     assert_eq!(payloads(&again), ["a1"]);
     assert_eq!(again[0].attempt(), 2);
@@ -190,7 +192,7 @@ pub async fn inbox_retry_waits_and_fail_moves_on(site: &dyn StoreSite) {
     // A failed entry is not purged.
     assert_eq!(
         store
-            .inbox_purge(SystemTime::now() + Duration::from_secs(1))
+            .inbox_purge(site.clock().now() + Duration::from_secs(1))
             .await
             .unwrap(),
         0
@@ -209,7 +211,7 @@ pub async fn inbox_expired_lease_is_taken_over(site: &dyn StoreSite) {
         .await
         .unwrap();
     assert_eq!(stale.len(), 2);
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    site.clock().advance(Duration::from_millis(150));
     let fresh = survivor.inbox_take(LEASE, 10).await.unwrap();
     assert_eq!(payloads(&fresh), ["a1", "a2"]);
     assert!(fresh.iter().all(|entry| entry.attempt() == 2));
@@ -252,7 +254,7 @@ pub async fn inbox_take_race_hands_out_each_entry_once(site: &dyn StoreSite) {
                 let batch = store.inbox_take(LEASE, 3).await.unwrap();
                 if batch.is_empty() {
                     idle += 1;
-                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    tokio::task::yield_now().await;
                     continue;
                 }
                 idle = 0;
@@ -268,7 +270,7 @@ pub async fn inbox_take_race_hands_out_each_entry_once(site: &dyn StoreSite) {
                     .entry(key.clone())
                     .or_default()
                     .extend(batch.iter().map(InboxEntry::id));
-                tokio::time::sleep(Duration::from_millis(2)).await;
+                tokio::task::yield_now().await;
                 held_keys.lock().unwrap().remove(&key);
                 for entry in &batch {
                     store.inbox_complete(entry).await.unwrap();
@@ -304,7 +306,7 @@ pub async fn inbox_failed_entries_are_listed_and_requeued(site: &dyn StoreSite) 
     };
     let b1 = push(&*worker, "b", "b1").await;
     let a2 = push(&*worker, "a", "a2").await;
-    let before = SystemTime::now() - Duration::from_secs(60);
+    let before = site.clock().now() - Duration::from_secs(60);
 
     let first = worker.inbox_take(LEASE, 1).await.unwrap();
     assert_eq!(payloads(&first), ["a1"]);
@@ -328,7 +330,7 @@ pub async fn inbox_failed_entries_are_listed_and_requeued(site: &dyn StoreSite) 
     assert_eq!(listed.payload, b"a1");
     assert_eq!(listed.attempts, 1);
     assert_eq!(listed.reason, "Zendesk answered 404");
-    assert!(listed.failed_at > before && listed.failed_at < SystemTime::now() + LEASE);
+    assert!(listed.failed_at > before && listed.failed_at < site.clock().now() + LEASE);
     assert_eq!(failed[1].reason, "the payload is not JSON");
     // Pages: after the last id seen.
     assert_eq!(
