@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use bridge::filter::{Filter, document};
 use serde_json::Value;
-use zendesk_support::webhook::parse_ticket_event;
+use zendesk_support::inbound::parse_ticket_event;
 
 const SEED: &str = "ticket.tags:sunco_send AND ticket.status:(new OR open OR pending) \
                     AND current_user.role:(NOT end-user)";

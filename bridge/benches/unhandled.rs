@@ -31,7 +31,7 @@ use meya_links::{MemoryStore, SqliteStore};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
-use zendesk_support::webhook::parse_ticket_event;
+use zendesk_support::inbound::parse_ticket_event;
 
 /// One comparison: how slow the fakes are, and how many tickets run at once.
 struct Scenario {
@@ -279,7 +279,7 @@ async fn compare(scenario: &Scenario, next: &AtomicU32) {
             async move {
                 let event = parse_ticket_event(&payload(n)).expect("payload");
                 let outcome = bridge.handle_unhandled_ticket(&event).await.expect("flow");
-                assert_eq!(outcome.rx.delivered.len(), 1);
+                assert_eq!(outcome.comments.delivered.len(), 1);
             }
         }
     };

@@ -1,35 +1,29 @@
-//! [`Bridge`]: the two clients, the link store and the configuration, together.
+//! [`Bridge`]: the two clients, the link store and the configuration together, and the entry
+//! points a service calls. Each entry point hands over to the module named after its work:
+//! [`receiving`](crate::receiving), the [worker](crate::InboxWorker), the flows.
 
 use std::fmt;
 use std::sync::Arc;
 
-use std::time::Duration;
-
-use meya_links::{DeliveryClaim, LinkStore};
+use http::HeaderMap;
+use meya_links::LinkStore;
 use secrecy::ExposeSecret;
+use zendesk_support::inbound::TicketEvent;
 
 use crate::config::{Config, SunCoHost, ZendeskAuth};
-use crate::inbox::InboxSignal;
+use crate::context::Context;
+use crate::customer_lock::CustomerLocks;
+use crate::flows::starting_conversation::{self, StartOutcome};
 use crate::media::MediaFetcher;
-use crate::{Error, Result};
+use crate::receiving::{self, Accepted, WebhookRejection};
+use crate::{Error, InboxWorker, Result, SunCoEventOutcome, ZendeskWebhookOutcome};
 
-/// The thread data key holding the linked SunCo conversation's id.
-pub const CONVERSATION_KEY: &str = "sunco_conversation_id";
-/// The largest file the bridge carries from one side to the other (customer media to
-/// Zendesk uploads; private agent attachments to SunCo).
-pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
 /// How many `api_timeout`s fetching one customer file may take (20 s by default): a file is
 /// bigger than an API answer.
 const MEDIA_TIMEOUTS: u32 = 4;
-/// The shortest wait for a timed-out write to land before it is looked for.
-const MIN_LATE_WRITE_WAIT: Duration = Duration::from_millis(100);
-/// The thread data key holding the ticket a thread was last unlinked from: a retried customer
-/// message looks there for a comment an earlier attempt may have posted before the unlink.
-pub const PREVIOUS_TICKET_KEY: &str = "previous_zendesk_ticket_id";
-/// The thread data key holding the thread's mode (`agent` once an agent started it).
-pub const MODE_KEY: &str = "mode";
 
-/// The agent-initiated conversation bridge between Zendesk Support and SunCo.
+/// The agent-initiated conversation bridge between Zendesk Support and SunCo. Cheap to
+/// clone: clones share the clients, the store and the customer locks.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -47,23 +41,12 @@ pub const MODE_KEY: &str = "mode";
 /// ```
 #[derive(Clone)]
 pub struct Bridge {
-    pub(crate) zendesk: zendesk_support::Client,
-    pub(crate) sunco: sunshine_conversations::Client,
-    pub(crate) store: Arc<dyn LinkStore>,
-    pub(crate) config: Arc<Config>,
-    /// Fetches customer media, only from SunCo's media hosts.
-    pub(crate) media: MediaFetcher,
-    /// Wakes an idle inbox worker of this process when an `accept_*` call records work.
-    pub(crate) inbox_ready: InboxSignal,
+    context: Arc<Context>,
 }
 
 impl fmt::Debug for Bridge {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Bridge")
-            .field("zendesk", &self.zendesk)
-            .field("sunco", &self.sunco)
-            .field("store", &self.store)
-            .finish_non_exhaustive()
+        self.context.fmt(f)
     }
 }
 
@@ -84,7 +67,6 @@ impl Bridge {
                 zendesk_support::Auth::client_credentials(client_id, client_secret.expose_secret())
             }
         };
-        let setup = |error: &dyn fmt::Display| Error::Setup(error.to_string());
         let zendesk = zendesk_support::Client::builder();
         let zendesk = match (&config.zendesk.base_url, &config.zendesk.subdomain) {
             (Some(url), _) => zendesk.base_url(url),
@@ -93,11 +75,11 @@ impl Bridge {
                 "set subdomain or base_url".into(),
             )),
         }
-        .map_err(|e| setup(&e))?
+        .map_err(|e| Error::setup("the Zendesk client", e))?
         .auth(zendesk_auth)
         .timeout(config.api_timeout)
         .build()
-        .map_err(|e| setup(&e))?;
+        .map_err(|e| Error::setup("the Zendesk client", e))?;
 
         let sunco = sunshine_conversations::Client::builder().app_id(&config.sunco.app_id);
         let sunco = match &config.sunco.host {
@@ -106,14 +88,14 @@ impl Bridge {
             SunCoHost::SmoochEu => sunco.host(sunshine_conversations::Host::SmoochEu),
             SunCoHost::BaseUrl(url) => sunco.base_url(url),
         }
-        .map_err(|e| setup(&e))?
+        .map_err(|e| Error::setup("the SunCo client", e))?
         .auth(sunshine_conversations::Auth::basic(
             &config.sunco.key_id,
             config.sunco.key_secret.expose_secret(),
         ))
         .timeout(config.api_timeout)
         .build()
-        .map_err(|e| setup(&e))?;
+        .map_err(|e| Error::setup("the SunCo client", e))?;
         Self::from_parts(config, zendesk, sunco, store)
     }
 
@@ -128,59 +110,123 @@ impl Bridge {
         store: Arc<dyn LinkStore>,
     ) -> Result<Self> {
         let media = MediaFetcher::new(config.media.clone(), config.api_timeout * MEDIA_TIMEOUTS)
-            .map_err(Error::Setup)?;
+            .map_err(|e| Error::setup("the HTTP client for customer media", e))?;
         Ok(Self {
-            zendesk,
-            sunco,
-            store,
-            config: Arc::new(config),
-            media,
-            inbox_ready: InboxSignal::default(),
+            context: Arc::new(Context {
+                zendesk,
+                sunco,
+                store,
+                config,
+                media,
+                locks: CustomerLocks::default(),
+                inbox_ready: tokio::sync::Notify::new(),
+            }),
         })
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.context.config
     }
 
     /// The Zendesk client the bridge acts with (the bot agent's credentials).
     pub fn zendesk(&self) -> &zendesk_support::Client {
-        &self.zendesk
+        &self.context.zendesk
     }
 
     /// The SunCo client the bridge acts with (the app key).
     pub fn sunco(&self) -> &sunshine_conversations::Client {
-        &self.sunco
+        &self.context.sunco
     }
 
     /// The link store.
     pub fn store(&self) -> &Arc<dyn LinkStore> {
-        &self.store
+        &self.context.store
     }
 
-    /// Ends a claim whose delivery failed. After a definite failure it is released, so the
-    /// next attempt may start at once. After a timeout the write may still land: the claim is
-    /// held for one more `api_timeout`, and the next attempt (its count raised) looks for the
-    /// message before sending it again.
-    pub(crate) async fn settle_failed_claim(&self, claim: &DeliveryClaim, error: &Error) {
-        let timed_out = match error {
-            Error::SunCo(e) => e.is_timeout(),
-            Error::Zendesk(e) => e.is_timeout(),
-            _ => false,
-        };
-        let settled = if timed_out {
-            let mut held = claim.clone();
-            self.store
-                .delivery_renew(&mut held, self.config.api_timeout.max(MIN_LATE_WRITE_WAIT))
-                .await
-        } else {
-            self.store.delivery_release(claim).await
-        };
-        match settled {
-            // Completed before the failure, or taken over: nothing to settle.
-            Ok(()) | Err(meya_links::Error::ClaimLost { .. }) => {}
-            Err(error) => tracing::warn!(error = %error, "could not settle a delivery claim"),
-        }
+    /// Runs the agent-initiated flow for a ticket that is not linked yet (the caller checked
+    /// the filter): links the requester to the SunCo user whose external id is their email,
+    /// links the ticket to that user's thread, and delivers the ticket's public agent
+    /// comments to the user's conversation. See
+    /// [`starting a conversation`](crate#the-flows) for the steps.
+    ///
+    /// Calling it again for the same ticket reuses every link and sends nothing twice. A cold
+    /// ticket costs one Zendesk read and three SunCo calls (user, conversations, message),
+    /// plus one when a conversation must be created.
+    ///
+    /// # Errors
+    /// [`Error::NoRequester`]; [`Error::NoRequesterEmail`] and [`Error::NoSunCoUser`] (after
+    /// an internal note on the ticket tells the agent why, once); client and store errors.
+    pub async fn handle_unhandled_ticket(&self, event: &TicketEvent) -> Result<StartOutcome> {
+        starting_conversation::start(&self.context, event).await
+    }
+
+    /// Handles one Zendesk webhook request, framework-agnostic, before answering: checks the
+    /// basic auth and the signature on the raw body, parses the trigger payload, then delivers
+    /// a linked ticket's new agent comments (and unlinks a ticket that reached
+    /// `unlink_ticket_status`), starts a conversation for an unlinked ticket the filter
+    /// takes, or ignores it.
+    ///
+    /// # Errors
+    /// [`WebhookRejection`], whose [`status`](WebhookRejection::status) is the HTTP answer.
+    pub async fn handle_zendesk_webhook(
+        &self,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+    ) -> Result<ZendeskWebhookOutcome, WebhookRejection> {
+        receiving::handle_zendesk(&self.context, headers, raw_body).await
+    }
+
+    /// Handles one SunCo webhook request, framework-agnostic, before answering: checks
+    /// `X-API-Key`, parses the envelope, and turns each customer message in a linked
+    /// conversation into a comment. Business messages (our own echoes) and other events are
+    /// acknowledged and skipped.
+    ///
+    /// # Errors
+    /// [`WebhookRejection`], whose [`status`](WebhookRejection::status) is the HTTP answer; a
+    /// failure answers 500 so SunCo retries, and delivered messages are not repeated.
+    pub async fn handle_sunco_webhook(
+        &self,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+    ) -> Result<Vec<SunCoEventOutcome>, WebhookRejection> {
+        receiving::handle_sunco(&self.context, headers, raw_body).await
+    }
+
+    /// Verifies a Zendesk webhook (basic auth, signature, payload) and records it durably for
+    /// the [`InboxWorker`]; answer 200 once this returns `Ok`. One invocation of the webhook
+    /// is one entry: Zendesk's retries of it, and a replay of the same request, are duplicates
+    /// (nothing new is stored), while two updates of a ticket are two entries even within one
+    /// second. Requests without Zendesk's invocation id header are told apart by signature.
+    ///
+    /// # Errors
+    /// [`WebhookRejection`]: 401 for bad credentials or signature, 400 for a malformed body,
+    /// 500 when the link store cannot record it (Zendesk retries).
+    pub async fn accept_zendesk_webhook(
+        &self,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+    ) -> Result<Accepted, WebhookRejection> {
+        receiving::accept_zendesk(&self.context, headers, raw_body).await
+    }
+
+    /// Verifies a SunCo webhook (`X-API-Key`, envelope) and records each of its events
+    /// durably for the [`InboxWorker`], deduplicated by event id (SunCo retries for 15
+    /// minutes); answer 200 once this returns `Ok`.
+    ///
+    /// # Errors
+    /// [`WebhookRejection`]: 401 for a bad key, 400 for a malformed body, 500 when the link
+    /// store cannot record it (SunCo retries).
+    pub async fn accept_sunco_webhook(
+        &self,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+    ) -> Result<Accepted, WebhookRejection> {
+        receiving::accept_sunco(&self.context, headers, raw_body).await
+    }
+
+    /// A worker that processes what the `accept_*` calls recorded.
+    pub fn inbox_worker(&self) -> InboxWorker {
+        InboxWorker::new(Arc::clone(&self.context))
     }
 }

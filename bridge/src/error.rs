@@ -1,7 +1,5 @@
 //! The bridge's error type.
 
-use zendesk_support::webhook::WebhookError as ZendeskWebhookError;
-
 /// What went wrong in a bridge call.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -44,34 +42,45 @@ pub enum Error {
     #[error("the batch was cut off after {0:?}")]
     BatchTimedOut(std::time::Duration),
     /// A recorded webhook could not be read back (written by an incompatible version?).
-    #[error("a recorded webhook could not be read: {0}")]
-    UnreadableEntry(String),
+    #[error("a recorded {0} webhook could not be read")]
+    UnreadableEntry(
+        /// Whose webhook: `Zendesk` or `SunCo`.
+        &'static str,
+        /// Why.
+        #[source]
+        Box<dyn std::error::Error + Send + Sync>,
+    ),
     /// The bridge could not be built from its configuration.
-    #[error("invalid bridge setup: {0}")]
-    Setup(String),
+    #[error("invalid bridge setup: {what}")]
+    Setup {
+        /// What could not be built.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl Error {
-    /// Whether trying again later may succeed: timeouts, lost connections, 429s, 5xx answers,
-    /// a busy customer, the link store. Refusals that a retry cannot change (a 404, a 422, a
-    /// bad setting, a file over the cap) are not.
+    /// Whether trying again later may succeed: what the Zendesk and SunCo clients call
+    /// retryable (timeouts, lost connections, 429s, 5xx answers), a busy customer, the link
+    /// store. Refusals that a retry cannot change (a 404, a 422, a bad setting, a file over
+    /// the cap) are not.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Zendesk(error) => match error {
-                zendesk_support::Error::Config(_) | zendesk_support::Error::TooLarge { .. } => {
-                    false
-                }
-                other => other.status().is_none_or(transient_status),
-            },
-            Error::SunCo(error) => match error {
-                sunshine_conversations::Error::Config(_)
-                | sunshine_conversations::Error::Jwt(_)
-                | sunshine_conversations::Error::TextTooLong { .. }
-                | sunshine_conversations::Error::ConversationLocked(_) => false,
-                other => other.status().is_none_or(transient_status),
-            },
+            Error::Zendesk(error) => error.is_retryable(),
+            Error::SunCo(error) => error.is_retryable(),
             Error::Store(error) => !matches!(error, meya_links::Error::InvalidInput { .. }),
             Error::Busy(_) | Error::BatchTimedOut(_) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether a Zendesk or SunCo call timed out: its write may still land.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Zendesk(error) => error.is_timeout(),
+            Error::SunCo(error) => error.is_timeout(),
             _ => false,
         }
     }
@@ -79,53 +88,19 @@ impl Error {
     /// How long Zendesk or SunCo asked to wait (`Retry-After`), when they did.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
         match self {
-            Error::Zendesk(zendesk_support::Error::RateLimited { retry_after, .. })
-            | Error::SunCo(sunshine_conversations::Error::RateLimited { retry_after, .. }) => {
-                *retry_after
-            }
+            Error::Zendesk(error) => error.retry_after(),
+            Error::SunCo(error) => error.retry_after(),
             _ => None,
         }
     }
-}
 
-/// Statuses worth another try: timeouts, conflicts, rate limits and server errors.
-fn transient_status(status: u16) -> bool {
-    matches!(status, 408 | 409 | 429) || status >= 500
-}
-
-/// Why a webhook request was not processed, and the HTTP status to answer with.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum WebhookRejection {
-    /// Bad credentials or signature: answer 401.
-    #[error("unauthorized: {0}")]
-    Unauthorized(String),
-    /// A malformed body: answer 400.
-    #[error("bad request: {0}")]
-    BadRequest(String),
-    /// Processing failed after the request was accepted: answer 500 (503 when busy) so the
-    /// sender retries.
-    #[error("processing failed")]
-    Failed(#[from] Error),
-}
-
-impl WebhookRejection {
-    /// The HTTP status a web framework should answer with.
-    pub fn status(&self) -> u16 {
-        match self {
-            WebhookRejection::Unauthorized(_) => 401,
-            WebhookRejection::BadRequest(_) => 400,
-            WebhookRejection::Failed(Error::Busy(_)) => 503,
-            WebhookRejection::Failed(_) => 500,
-        }
-    }
-
-    pub(crate) fn from_zendesk(error: ZendeskWebhookError) -> Self {
-        match error {
-            ZendeskWebhookError::MalformedPayload { .. } => {
-                WebhookRejection::BadRequest(error.to_string())
-            }
-            other => WebhookRejection::Unauthorized(other.to_string()),
+    pub(crate) fn setup(
+        what: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::Setup {
+            what,
+            source: source.into(),
         }
     }
 }

@@ -2,25 +2,8 @@
 //!
 //! Composes `zendesk-support`, `sunshine-conversations` and `meya-links` into the
 //! agent-initiated conversation flow: an agent's ticket tagged `sunco_send` reaches the
-//! customer's messenger, and from then on the ticket's public agent comments keep arriving
-//! there.
-//!
-//! - [`config`]: Meya's settings, from a TOML file, the environment or Meya's own YAML
-//!   block, every problem reported at once, naming its setting.
-//! - [`filter`]: Meya's ticket filter language (`filter.rx_unhandled_ticket`), with Meya's
-//!   answers, over the whole ticket (read from the API only when the query needs it).
-//! - [`lifecycle`]: replies that meet a closed, merged or deleted ticket.
-//! - [`media`]: customer files, fetched only from SunCo's media hosts.
-//! - [`Bridge::handle_unhandled_ticket`]: the seed's flow, step by step.
-//! - [`Bridge::handle_zendesk_webhook`]: the framework-agnostic entry point for Zendesk's
-//!   webhook: verify, parse, then rx (unlinking tickets that reach `unlink_ticket_status`),
-//!   the flow, or ignore.
-//! - [`Bridge::handle_sunco_webhook`]: the entry point for SunCo's webhook: customer
-//!   messages become comments on the linked ticket (or open a new one), exactly once each.
-//! - [`Bridge::accept_zendesk_webhook`], [`Bridge::accept_sunco_webhook`] and
-//!   [`InboxWorker`]: answer once the webhook is durably recorded, process it in the
-//!   background (in order per ticket and per customer, retried with backoff, resumed after a
-//!   crash); several customer messages waiting for one ticket go in one update.
+//! customer's messenger, and from then on the ticket and the conversation stay linked both
+//! ways until the ticket is solved.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -53,28 +36,70 @@
 //!
 //! [`Bridge::handle_zendesk_webhook`] and [`Bridge::handle_sunco_webhook`] do the same work
 //! before answering, for platforms without a background task.
+//!
+//! ## The path a webhook takes
+//!
+//! 1. **Receiving** (`receiving.rs`): the request is verified (Zendesk's signature and basic
+//!    auth, SunCo's `X-API-Key`, in constant time) and parsed; a bad one is refused with a
+//!    [`WebhookRejection`] naming its HTTP status. `accept_*` then records it in the link
+//!    store's inbox and answers; `handle_*` processes it at once.
+//! 2. **The worker** ([`InboxWorker`], `worker.rs`): takes recorded webhooks in order (per
+//!    ticket, per customer), runs the flow, retries transient failures with backoff, and
+//!    keeps what it gives up on as failed, with the reason.
+//! 3. **The flows** (`flows/`), one module each:
+//!
+//! ## The flows
+//!
+//! | flow | Meya's name | what it does |
+//! |---|---|---|
+//! | `flows/starting_conversation.rs` | `handle_unhandled_ticket` | links the requester to the SunCo user whose external id is their email, the ticket to that user's thread and conversation ([`Bridge::handle_unhandled_ticket`]) |
+//! | `flows/agent_comments.rs` | rx | a linked ticket's public agent comments become business messages, each exactly once ([`AgentCommentsOutcome`]) |
+//! | `flows/customer_messages/` | tx | a customer's messages become comments on the linked ticket, batched, or open a new one ([`SunCoEventOutcome`]) |
+//! | `flows/unlinking.rs` | | a ticket reaching `unlink_ticket_status` leaves its thread |
+//! | `flows/ticket_events.rs` | | which of the above a Zendesk ticket event goes to, after the filter ([`ZendeskWebhookOutcome`]) |
+//!
+//! What they share, each in a module named after it: the thread's data and conversation
+//! ([`threads`]), the per-customer lock (`customer_lock.rs`), internal notes to the agent
+//! (`notes.rs`), ending a failed delivery claim (`claims.rs`), message cutting
+//! (`message_text.rs`), links carried out of HTML comments ([`carry_html_links`]).
+//!
+//! ## Settings and policies
+//!
+//! - [`config`]: Meya's settings, from a TOML file, the environment or Meya's own YAML
+//!   block, every problem reported at once, naming its setting.
+//! - [`filter`]: Meya's ticket filter language (`filter.rx_unhandled_ticket`), with Meya's
+//!   answers, over the whole ticket (read from the API only when the query needs it).
+//! - [`lifecycle`]: replies that meet a closed, merged or deleted ticket.
+//! - [`media`]: customer files, fetched only from SunCo's media hosts.
 
 mod bridge;
+mod claims;
 pub mod config;
+mod context;
+mod customer_lock;
 mod error;
 pub mod filter;
-mod inbox;
+mod flows;
+mod html_links;
 pub mod lifecycle;
-mod links;
 pub mod media;
 mod message_text;
-mod rx;
-mod tx;
-mod unhandled;
-mod zendesk_webhook;
+mod notes;
+mod receiving;
+pub mod threads;
+mod worker;
 
-pub use bridge::{Bridge, CONVERSATION_KEY, MAX_FILE_BYTES, MODE_KEY, PREVIOUS_TICKET_KEY};
-pub use error::{Error, Result, WebhookRejection};
-pub use inbox::{Accepted, BatchOutcome, BatchReport, InboxWorker, WorkerOptions};
-pub use links::carry_html_links;
-pub use rx::{
-    COMMENT_ID_KEY, DeliveredComment, PART_KEY, RefusedComment, RxOutcome, SkippedComment,
+pub use bridge::Bridge;
+pub use error::{Error, Result};
+pub use flows::agent_comments::{
+    AgentCommentsOutcome, COMMENT_ID_KEY, DeliveredComment, PART_KEY, RefusedComment,
+    SkippedComment,
 };
-pub use tx::EventOutcome;
-pub use unhandled::{Link, Outcome};
-pub use zendesk_webhook::ZendeskWebhookOutcome;
+pub use flows::customer_messages::SunCoEventOutcome;
+pub use flows::starting_conversation::{Link, StartOutcome};
+pub use flows::ticket_events::ZendeskWebhookOutcome;
+pub use html_links::carry_html_links;
+pub use media::MAX_FILE_BYTES;
+pub use receiving::{Accepted, WebhookRejection};
+pub use threads::{CONVERSATION_KEY, MODE_KEY, PREVIOUS_TICKET_KEY};
+pub use worker::{BatchOutcome, BatchReport, InboxWorker, WorkerOptions};

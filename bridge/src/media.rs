@@ -17,7 +17,7 @@
 //! - each redirect passes the same checks (at most 5).
 //!
 //! A refused or failed fetch is not an error of the reply: the comment carries the URL as text
-//! instead (see the tx flow).
+//! instead (see [`customer_messages`](crate#the-flows)).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -29,6 +29,10 @@ use url::Url;
 
 /// SunCo's media hosts: where SunCo keeps what customers send (legacy US and EU regions).
 pub const DEFAULT_MEDIA_HOSTS: &[&str] = &["media.smooch.io", "*.smooch.io"];
+
+/// The largest file the bridge carries from one side to the other (customer media to
+/// Zendesk uploads; private agent attachments to SunCo).
+pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
 
 /// Redirects followed at most.
 const MAX_REDIRECTS: usize = 5;
@@ -252,15 +256,14 @@ pub(crate) struct MediaFetcher {
 }
 
 impl MediaFetcher {
-    pub(crate) fn new(policy: MediaPolicy, timeout: Duration) -> Result<Self, String> {
+    pub(crate) fn new(policy: MediaPolicy, timeout: Duration) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .dns_resolver(Arc::new(PublicOnly {
                 allow_private: policy.allow_private,
             }))
-            .build()
-            .map_err(|error| format!("media HTTP client: {error}"))?;
+            .build()?;
         Ok(Self {
             http,
             policy: Arc::new(policy),

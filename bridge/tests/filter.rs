@@ -7,7 +7,7 @@
 use bridge::filter::{Filter, FilterError, MAX_DEPTH, Refusal, document};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use zendesk_support::webhook::parse_ticket_event;
+use zendesk_support::inbound::parse_ticket_event;
 
 const SEED: &str = "ticket.tags:sunco_send\n  AND ticket.status:(new OR open OR pending)\n  AND current_user.role:(NOT end-user)";
 

@@ -10,7 +10,7 @@ mod common;
 use std::sync::Arc;
 
 use bridge::lifecycle::REPLACED_TICKET_KEY;
-use bridge::{EventOutcome, ZendeskWebhookOutcome};
+use bridge::{SunCoEventOutcome, ZendeskWebhookOutcome};
 use common::*;
 use meya_links::{DeliveryState, LinkStore, MemoryStore, ThreadId, ZENDESK_SUPPORT};
 use serde_json::{Value, json};
@@ -36,9 +36,9 @@ async fn answer(
 }
 
 /// The reply opened ticket `expected`.
-fn assert_created(outcomes: &[EventOutcome], expected: i64) {
+fn assert_created(outcomes: &[SunCoEventOutcome], expected: i64) {
     assert!(
-        matches!(&outcomes[0], EventOutcome::TicketCreated { ticket_id, .. } if *ticket_id == expected),
+        matches!(&outcomes[0], SunCoEventOutcome::TicketCreated { ticket_id, .. } if *ticket_id == expected),
         "{outcomes:?}"
     );
 }
@@ -80,9 +80,10 @@ async fn zendesk_webhook(bridge: &bridge::Bridge) -> ZendeskWebhookOutcome {
         .unwrap()
 }
 
-fn rx(outcome: &ZendeskWebhookOutcome) -> &bridge::RxOutcome {
+fn comments_of(outcome: &ZendeskWebhookOutcome) -> &bridge::AgentCommentsOutcome {
     match outcome {
-        ZendeskWebhookOutcome::Synced { rx, .. } | ZendeskWebhookOutcome::Unlinked { rx, .. } => rx,
+        ZendeskWebhookOutcome::Synced { comments, .. }
+        | ZendeskWebhookOutcome::Unlinked { comments, .. } => comments,
         other => panic!("{other:?}"),
     }
 }
@@ -92,7 +93,7 @@ async fn reply(
     event_id: &str,
     message_id: &str,
     text: &str,
-) -> Vec<EventOutcome> {
+) -> Vec<SunCoEventOutcome> {
     bridge
         .handle_sunco_webhook(
             &sunco_headers(SUNCO_KEY),
@@ -153,7 +154,7 @@ async fn only_agents_and_admins_reach_the_customer() {
     let bridge = fakes.bridge(Arc::clone(&store), "");
 
     let first = zendesk_webhook(&bridge).await;
-    let first = rx(&first);
+    let first = comments_of(&first);
     let delivered: Vec<i64> = first.delivered.iter().map(|d| d.comment_id).collect();
     assert_eq!(delivered, [1001, 1006]);
     let skipped: Vec<i64> = first.skipped.iter().map(|s| s.comment_id).collect();
@@ -169,7 +170,7 @@ async fn only_agents_and_admins_reach_the_customer() {
 
     // Recorded: the next webhook looks at none of them again, and sends nothing.
     let second = zendesk_webhook(&bridge).await;
-    let second = rx(&second);
+    let second = comments_of(&second);
     assert!(second.delivered.is_empty() && second.skipped.is_empty());
     assert_eq!(second.already_delivered, 7);
     assert_eq!(sent_messages(&fakes).await.len(), 2);
@@ -224,7 +225,7 @@ async fn a_reply_to_a_closed_ticket_lands_on_a_follow_up_once() {
     let outcomes = reply(&bridge, "ev-1", "msg-1", "Is it shipped yet?").await;
     assert_eq!(
         outcomes,
-        [EventOutcome::TicketCreated {
+        [SunCoEventOutcome::TicketCreated {
             event_id: "ev-1".into(),
             ticket_id: 5000
         }]
@@ -232,7 +233,7 @@ async fn a_reply_to_a_closed_ticket_lands_on_a_follow_up_once() {
     for _ in 0..3 {
         assert_eq!(
             reply(&bridge, "ev-1", "msg-1", "Is it shipped yet?").await,
-            [EventOutcome::AlreadyDelivered {
+            [SunCoEventOutcome::AlreadyDelivered {
                 event_id: "ev-1".into()
             }]
         );
@@ -282,7 +283,7 @@ async fn a_reply_to_a_closed_ticket_lands_on_a_follow_up_once() {
     assert!(
         matches!(
             &next[0],
-            EventOutcome::Commented {
+            SunCoEventOutcome::Commented {
                 ticket_id: 5000,
                 ..
             }
@@ -378,7 +379,7 @@ async fn a_reply_to_a_merged_ticket_goes_to_the_ticket_it_was_merged_into() {
         let outcomes = reply(&bridge, "ev-1", "msg-1", "Any news?").await;
         assert_eq!(
             outcomes,
-            [EventOutcome::Commented {
+            [SunCoEventOutcome::Commented {
                 event_id: "ev-1".into(),
                 ticket_id: 4500,
                 comment_id: Some(9200),
@@ -525,7 +526,7 @@ async fn a_refused_comment_is_recorded_noted_once_and_the_next_goes_on() {
     let bridge = fakes.bridge(Arc::clone(&store), "");
 
     let first = zendesk_webhook(&bridge).await;
-    let first = rx(&first);
+    let first = comments_of(&first);
     assert_eq!(first.refused.len(), 1, "{first:?}");
     assert_eq!(first.refused[0].comment_id, 1001);
     assert!(first.refused[0].reason.contains("Invalid message content"));
@@ -547,7 +548,7 @@ async fn a_refused_comment_is_recorded_noted_once_and_the_next_goes_on() {
 
     // Later webhooks neither retry it nor note it again.
     let second = zendesk_webhook(&bridge).await;
-    assert!(rx(&second).refused.is_empty() && rx(&second).delivered.is_empty());
+    assert!(comments_of(&second).refused.is_empty() && comments_of(&second).delivered.is_empty());
     let refused = store
         .delivery_get(ZENDESK_SUPPORT, "1001")
         .await
@@ -618,7 +619,7 @@ async fn a_long_markdown_comment_full_of_links_arrives_whole_in_parts_sunco_acce
     let (fakes, store) = one_agent_comment_and_sunco_length_rule(&comment).await;
     let bridge = fakes.bridge(Arc::clone(&store), "extract_html_links = false");
     let outcome = zendesk_webhook(&bridge).await;
-    let outcome = rx(&outcome);
+    let outcome = comments_of(&outcome);
     assert!(outcome.refused.is_empty(), "{outcome:?}");
     assert_eq!(outcome.delivered.len(), 1);
     let posts = requests(&fakes.sunco, "POST", MESSAGES).await;
@@ -673,7 +674,7 @@ async fn emoji_near_the_limit_are_counted_as_sunco_counts_them() {
         let store = bridge.store().clone();
         linked(&store).await;
         let outcome = zendesk_webhook(&bridge).await;
-        let outcome = rx(&outcome);
+        let outcome = comments_of(&outcome);
         assert!(
             outcome.refused.is_empty(),
             "markdown {markdown}: {outcome:?}"
@@ -706,7 +707,7 @@ fn image(url: &str) -> Value {
     json!({"type": "image", "mediaUrl": url, "mediaType": "image/png", "text": "the box"})
 }
 
-async fn send_image(bridge: &bridge::Bridge, event_id: &str, url: &str) -> Vec<EventOutcome> {
+async fn send_image(bridge: &bridge::Bridge, event_id: &str, url: &str) -> Vec<SunCoEventOutcome> {
     bridge
         .handle_sunco_webhook(
             &sunco_headers(SUNCO_KEY),
@@ -772,7 +773,7 @@ async fn a_file_that_cannot_be_fetched_still_gives_a_comment_with_its_link() {
         let url = format!("{}/{name}", media.uri());
         let outcomes = send_image(&bridge, event, &url).await;
         assert!(
-            matches!(&outcomes[0], EventOutcome::Commented { .. }),
+            matches!(&outcomes[0], SunCoEventOutcome::Commented { .. }),
             "{name}: {outcomes:?}"
         );
     }

@@ -9,7 +9,7 @@ mod common;
 
 use std::sync::Arc;
 
-use bridge::{CONVERSATION_KEY, EventOutcome, MODE_KEY, ZendeskWebhookOutcome};
+use bridge::{CONVERSATION_KEY, MODE_KEY, SunCoEventOutcome, ZendeskWebhookOutcome};
 use common::*;
 use http::HeaderMap;
 use meya_links::{LinkStore, MemoryStore, SUNSHINE_CONVERSATIONS, SqliteStore, ZENDESK_SUPPORT};
@@ -34,7 +34,7 @@ async fn a_reply_becomes_one_comment_by_the_requester(store: Arc<dyn LinkStore>)
         .unwrap();
     assert_eq!(
         outcomes,
-        [EventOutcome::Commented {
+        [SunCoEventOutcome::Commented {
             event_id: "ev-1".into(),
             ticket_id: 4021,
             comment_id: Some(9001),
@@ -48,7 +48,7 @@ async fn a_reply_becomes_one_comment_by_the_requester(store: Arc<dyn LinkStore>)
         .unwrap();
     assert_eq!(
         again,
-        [EventOutcome::AlreadyDelivered {
+        [SunCoEventOutcome::AlreadyDelivered {
             event_id: "ev-1".into()
         }]
     );
@@ -72,7 +72,10 @@ async fn a_reply_reopens_a_solved_ticket_the_agent_started(store: Arc<dyn LinkSt
         .await
         .unwrap();
     assert!(
-        matches!(&outcomes[0], EventOutcome::Commented { reopened: true, .. }),
+        matches!(
+            &outcomes[0],
+            SunCoEventOutcome::Commented { reopened: true, .. }
+        ),
         "{outcomes:?}"
     );
 }
@@ -124,7 +127,7 @@ async fn echoes_other_events_bad_keys_and_bad_bodies() {
     assert!(
         outcomes
             .iter()
-            .all(|o| matches!(o, EventOutcome::Ignored { .. })),
+            .all(|o| matches!(o, SunCoEventOutcome::Ignored { .. })),
         "{outcomes:?}"
     );
     assert!(fakes.zendesk.received_requests().await.unwrap().is_empty());
@@ -196,7 +199,7 @@ async fn customer_media_are_uploaded_to_zendesk_or_linked() {
         .await
         .unwrap();
     assert!(
-        matches!(&outcomes[0], EventOutcome::Commented { .. }),
+        matches!(&outcomes[0], SunCoEventOutcome::Commented { .. }),
         "{outcomes:?}"
     );
 
@@ -221,7 +224,7 @@ async fn customer_media_are_uploaded_to_zendesk_or_linked() {
         .await
         .unwrap();
     assert!(
-        matches!(&outcomes[0], EventOutcome::Commented { .. }),
+        matches!(&outcomes[0], SunCoEventOutcome::Commented { .. }),
         "{outcomes:?}"
     );
 }
@@ -253,7 +256,7 @@ async fn solving_unlinks_and_the_next_reply_opens_a_new_ticket(store: Arc<dyn Li
         .await
         .unwrap();
     assert!(
-        matches!(&outcome, ZendeskWebhookOutcome::Unlinked { ticket_id: 4021, rx } if rx.delivered.len() == 1),
+        matches!(&outcome, ZendeskWebhookOutcome::Unlinked { ticket_id: 4021, comments } if comments.delivered.len() == 1),
         "{outcome:?}"
     );
     assert_eq!(
@@ -288,7 +291,7 @@ async fn solving_unlinks_and_the_next_reply_opens_a_new_ticket(store: Arc<dyn Li
         .unwrap();
     assert_eq!(
         outcomes,
-        [EventOutcome::TicketCreated {
+        [SunCoEventOutcome::TicketCreated {
             event_id: "ev-9".into(),
             ticket_id: 4100
         }]
@@ -325,7 +328,7 @@ async fn an_unlinked_reply_can_be_ignored_instead() {
         .await
         .unwrap();
     assert!(
-        matches!(&outcomes[0], EventOutcome::Ignored { .. }),
+        matches!(&outcomes[0], SunCoEventOutcome::Ignored { .. }),
         "{outcomes:?}"
     );
     assert!(fakes.zendesk.received_requests().await.unwrap().is_empty());
@@ -366,14 +369,14 @@ async fn a_zendesk_failure_answers_500_and_the_retry_comments_once() {
         .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
         .await
         .unwrap();
-    assert!(matches!(&outcomes[0], EventOutcome::Commented { .. }));
+    assert!(matches!(&outcomes[0], SunCoEventOutcome::Commented { .. }));
     let outcomes = bridge
         .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
         .await
         .unwrap();
     assert!(matches!(
         &outcomes[0],
-        EventOutcome::AlreadyDelivered { .. }
+        SunCoEventOutcome::AlreadyDelivered { .. }
     ));
     assert_eq!(
         Fakes::count(&fakes.zendesk, "PUT", "/").await,
@@ -416,7 +419,7 @@ async fn a_comment_posted_before_a_crash_is_not_posted_again() {
         .unwrap();
     assert_eq!(
         outcomes,
-        [EventOutcome::AlreadyDelivered {
+        [SunCoEventOutcome::AlreadyDelivered {
             event_id: "ev-8".into()
         }]
     );
@@ -455,7 +458,7 @@ async fn a_linked_ticket_payload_without_requester_uses_the_thread() {
         .unwrap();
     // The requester's own comment is recognised through the thread, so nothing echoes back.
     assert!(
-        matches!(&outcome, ZendeskWebhookOutcome::Synced { ticket_id: 4021, rx } if rx.delivered.is_empty()),
+        matches!(&outcome, ZendeskWebhookOutcome::Synced { ticket_id: 4021, comments } if comments.delivered.is_empty()),
         "{outcome:?}"
     );
 }
@@ -508,7 +511,7 @@ async fn two_replies_at_once_open_one_ticket() {
         .filter(|o| {
             matches!(
                 o,
-                EventOutcome::TicketCreated {
+                SunCoEventOutcome::TicketCreated {
                     ticket_id: 4100,
                     ..
                 }
@@ -520,7 +523,7 @@ async fn two_replies_at_once_open_one_ticket() {
         .filter(|o| {
             matches!(
                 o,
-                EventOutcome::Commented {
+                SunCoEventOutcome::Commented {
                     ticket_id: 4100,
                     ..
                 }
@@ -623,7 +626,7 @@ async fn a_lost_conversation_is_looked_up_again() {
         .await
         .unwrap();
     assert!(
-        matches!(&second, ZendeskWebhookOutcome::Synced { rx, .. } if rx.delivered.len() == 1),
+        matches!(&second, ZendeskWebhookOutcome::Synced { comments, .. } if comments.delivered.len() == 1),
         "{second:?}"
     );
     assert_eq!(
@@ -692,7 +695,7 @@ async fn a_reply_posted_before_the_ticket_was_solved_is_not_posted_again() {
         .unwrap();
     assert_eq!(
         outcomes,
-        [EventOutcome::AlreadyDelivered {
+        [SunCoEventOutcome::AlreadyDelivered {
             event_id: "ev-1".into()
         }]
     );
@@ -743,7 +746,7 @@ async fn a_retried_repeat_of_an_old_text_is_still_posted() {
         .await
         .unwrap();
     assert!(
-        matches!(&outcomes[0], EventOutcome::Commented { .. }),
+        matches!(&outcomes[0], SunCoEventOutcome::Commented { .. }),
         "{outcomes:?}"
     );
     assert_eq!(Fakes::count(&fakes.zendesk, "PUT", "/").await, 1);

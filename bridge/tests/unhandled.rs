@@ -16,7 +16,7 @@ use meya_links::{LinkStore, MemoryStore, SUNSHINE_CONVERSATIONS, SqliteStore, ZE
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path, query_param};
 use wiremock::{Mock, Request, ResponseTemplate};
-use zendesk_support::webhook::parse_ticket_event;
+use zendesk_support::inbound::parse_ticket_event;
 
 async fn mount_comments(fakes: &Fakes) {
     Mock::given(method("GET"))
@@ -125,7 +125,12 @@ async fn a_cold_ticket_links_everything_and_delivers_agent_comments(store: Arc<d
     assert_eq!(outcome.conversation, Link::Created);
     assert_eq!(outcome.sunco_user_id, SUNCO_USER);
     assert_eq!(outcome.conversation_id, "conv-new");
-    let delivered: Vec<i64> = outcome.rx.delivered.iter().map(|d| d.comment_id).collect();
+    let delivered: Vec<i64> = outcome
+        .comments
+        .delivered
+        .iter()
+        .map(|d| d.comment_id)
+        .collect();
     assert_eq!(
         delivered,
         [1001, 1004],
@@ -226,10 +231,10 @@ async fn a_second_call_reuses_every_link_and_sends_nothing_twice(store: Arc<dyn 
     assert_eq!(second.requester_link, Link::Reused);
     assert_eq!(second.thread_link, Link::Reused);
     assert_eq!(second.thread, first.thread);
-    assert!(second.rx.delivered.is_empty());
+    assert!(second.comments.delivered.is_empty());
     // Two delivered, and the requester's own comment recorded as not sent.
-    assert_eq!(second.rx.already_delivered, 3);
-    assert!(second.rx.skipped.is_empty());
+    assert_eq!(second.comments.already_delivered, 3);
+    assert!(second.comments.skipped.is_empty());
     assert_eq!(sent_messages(&fakes).await.len(), 3);
     // The second call looked nothing up at SunCo.
     assert_eq!(Fakes::count(&fakes.sunco, "GET", "/").await, 2);
@@ -452,7 +457,7 @@ async fn a_sunco_500_then_a_retry_delivers_exactly_once(store: Arc<dyn LinkStore
         .handle_unhandled_ticket(&event("jane.doe+vip@example.com"))
         .await
         .unwrap();
-    assert_eq!(outcome.rx.delivered.len(), 2);
+    assert_eq!(outcome.comments.delivered.len(), 2);
     let delivered: Vec<String> = sent_messages(&fakes)
         .await
         .iter()
@@ -556,7 +561,7 @@ async fn the_webhook_entry_point_verifies_filters_and_dispatches(store: Arc<dyn 
         .await
         .unwrap();
     assert!(
-        matches!(&started, ZendeskWebhookOutcome::Started(outcome) if outcome.rx.delivered.len() == 2),
+        matches!(&started, ZendeskWebhookOutcome::Started(outcome) if outcome.comments.delivered.len() == 2),
         "{started:?}"
     );
     let repeated = bridge
@@ -566,10 +571,10 @@ async fn the_webhook_entry_point_verifies_filters_and_dispatches(store: Arc<dyn 
     match repeated {
         ZendeskWebhookOutcome::Synced {
             ticket_id: 4021,
-            rx,
+            comments,
         } => {
-            assert!(rx.delivered.is_empty());
-            assert_eq!(rx.already_delivered, 3);
+            assert!(comments.delivered.is_empty());
+            assert_eq!(comments.already_delivered, 3);
         }
         other => panic!("{other:?}"),
     }
@@ -629,7 +634,7 @@ async fn links_survive_a_restart_on_sqlite() {
         .handle_unhandled_ticket(&event("jane.doe+vip@example.com"))
         .await
         .unwrap();
-    assert!(outcome.rx.delivered.is_empty());
+    assert!(outcome.comments.delivered.is_empty());
     assert_eq!(sent_messages(&fakes).await.len(), 3);
 }
 
@@ -716,10 +721,10 @@ async fn a_crash_between_send_and_record_neither_duplicates_nor_loses(
         .handle_unhandled_ticket(&event("jane.doe+vip@example.com"))
         .await
         .unwrap();
-    assert_eq!(outcome.rx.already_delivered, 1);
-    assert_eq!(outcome.rx.delivered.len(), 1);
+    assert_eq!(outcome.comments.already_delivered, 1);
+    assert_eq!(outcome.comments.delivered.len(), 1);
     assert_eq!(
-        outcome.rx.delivered[0].message_ids,
+        outcome.comments.delivered[0].message_ids,
         ["msg-1004-text", "msg-1004"],
         "the text found, the image sent"
     );

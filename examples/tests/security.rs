@@ -104,7 +104,7 @@ async fn attacks_are_refused_and_change_nothing() {
         let timestamp = now
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap();
-        let signature = zendesk_support::webhook::compute_signature(
+        let signature = zendesk_support::inbound::compute_signature(
             SIGNING_SECRET,
             &timestamp,
             HARMLESS.as_bytes(),

@@ -50,7 +50,7 @@ fn expected_trigger(webhook_id: &str) -> Value {
                     {"field": "current_tags", "operator": "includes", "value": "sunco"}]
         },
         "actions": [{"field": "notification_webhook",
-                     "value": [webhook_id, zendesk_support::webhook::TRIGGER_PAYLOAD]}]
+                     "value": [webhook_id, zendesk_support::inbound::TRIGGER_PAYLOAD]}]
     }})
 }
 

@@ -37,11 +37,11 @@ pub struct Conversation {
     #[serde(default)]
     pub display_name: Option<String>,
     /// Last activity.
-    #[serde(default)]
-    pub last_updated_at: Option<String>,
+    #[serde(default, with = "crate::timestamp::optional")]
+    pub last_updated_at: Option<time::OffsetDateTime>,
     /// Creation time.
-    #[serde(default)]
-    pub created_at: Option<String>,
+    #[serde(default, with = "crate::timestamp::optional")]
+    pub created_at: Option<time::OffsetDateTime>,
     /// Free-form metadata.
     #[serde(default)]
     pub metadata: Option<Map<String, Value>>,

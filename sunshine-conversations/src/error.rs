@@ -64,6 +64,27 @@ impl Error {
         matches!(self, Error::Http(error) if error.is_timeout())
     }
 
+    /// Whether the same call may succeed if tried again later: a timeout or lost connection,
+    /// a 408, 409, 429 or 5xx answer, an answer that could not be decoded (a proxy's page, a
+    /// deploy under way). Not a refusal a retry cannot change (another 4xx, a text over the
+    /// limit, a locked conversation, a token that cannot be signed, a bad setting). A
+    /// timed-out write may have happened: look for it before writing again.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Http(_) | Error::RateLimited { .. } | Error::Decode { .. } => true,
+            Error::Api(error) => retryable_status(error.status),
+            Error::ConversationLocked(_)
+            | Error::TextTooLong { .. }
+            | Error::Jwt(_)
+            | Error::Config(_) => false,
+        }
+    }
+
+    /// How long SunCo asked to wait before trying again (`Retry-After`), when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api()?.retry_after
+    }
+
     /// The HTTP status SunCo answered, if it answered.
     pub fn status(&self) -> Option<u16> {
         self.api().map(|error| error.status)
@@ -82,6 +103,11 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// Statuses worth another try: timeouts, conflicts, rate limits and server errors.
+fn retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 409 | 429) || status >= 500
 }
 
 /// `Result` with this crate's [`Error`].

@@ -24,7 +24,7 @@ pub struct IntegrationWebhook {
     #[serde(default)]
     pub triggers: Vec<String>,
     /// The shared secret SunCo sends in `X-API-Key`: verify it with
-    /// [`webhook::verify_api_key`](crate::webhook::verify_api_key).
+    /// [`inbound::verify_api_key`](crate::inbound::verify_api_key).
     #[serde(default, deserialize_with = "secret")]
     pub secret: Option<SecretString>,
 }

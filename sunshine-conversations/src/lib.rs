@@ -12,7 +12,9 @@
 //!   [`attachments`](Client::attachments) (upload), [`integrations`](Client::integrations)
 //!   (create a custom integration with a webhook, read its secret).
 //! - [`jwt`]: the user token the web and mobile SDKs log in with.
-//! - [`webhook`]: `X-API-Key` verification and the v2 event envelope.
+//! - [`inbound`]: the calls SunCo makes to *your* service: `X-API-Key` verification and the
+//!   v2 event envelope. (The integration that sends them is made with
+//!   [`Client::integrations`].)
 //! - Errors: one [`Error`]; SunCo's `{"errors":[..]}` bodies become an [`ApiError`].
 //!
 //! ```no_run
@@ -43,12 +45,13 @@ mod attachments;
 mod client;
 mod conversations;
 mod error;
+pub mod inbound;
 mod integrations;
 pub mod jwt;
 mod messages;
 mod open_enum;
+mod timestamp;
 mod users;
-pub mod webhook;
 
 pub use attachments::{Attachment, Attachments};
 pub use client::{Auth, Client, ClientBuilder, DEFAULT_TIMEOUT, Host, RetryPolicy};

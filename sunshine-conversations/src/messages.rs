@@ -35,8 +35,8 @@ pub struct Message {
     /// The message's id.
     pub id: String,
     /// When SunCo received it.
-    #[serde(default)]
-    pub received: Option<String>,
+    #[serde(default, with = "crate::timestamp::optional")]
+    pub received: Option<time::OffsetDateTime>,
     /// Who wrote it.
     pub author: Author,
     /// What it says.

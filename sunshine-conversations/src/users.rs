@@ -27,8 +27,8 @@ pub struct User {
     #[serde(default)]
     pub zendesk_id: Option<String>,
     /// When the user first appeared.
-    #[serde(default)]
-    pub signed_up_at: Option<String>,
+    #[serde(default, with = "crate::timestamp::optional")]
+    pub signed_up_at: Option<time::OffsetDateTime>,
     /// Name, email, avatar, locale.
     #[serde(default)]
     pub profile: Option<Profile>,

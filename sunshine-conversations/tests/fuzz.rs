@@ -10,7 +10,7 @@
 use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
 use serde_json::Value;
-use sunshine_conversations::webhook::{self, API_KEY_HEADER, EventPayload};
+use sunshine_conversations::inbound::{self, API_KEY_HEADER, EventPayload};
 
 /// 2000 cases unless `PROPTEST_CASES` says otherwise.
 fn config() -> ProptestConfig {
@@ -74,13 +74,13 @@ proptest! {
 
     #[test]
     fn the_envelope_parser_never_panics_on_bytes(body in prop::collection::vec(any::<u8>(), 0..512)) {
-        let _ = webhook::parse(&body);
+        let _ = inbound::parse(&body);
     }
 
     #[test]
     fn the_envelope_parser_never_panics_on_envelope_like_json(value in envelope_like()) {
         let body = serde_json::to_vec(&value).unwrap();
-        if let Ok(envelope) = webhook::parse(&body) {
+        if let Ok(envelope) = inbound::parse(&body) {
             for event in &envelope.events {
                 if let EventPayload::ConversationMessage(message) = &event.payload {
                     let _ = message.is_from_business();
@@ -93,10 +93,10 @@ proptest! {
     fn only_the_exact_api_key_passes(secret in "[ -~]{1,40}", given in "[ -~]{0,40}") {
         let mut headers = HeaderMap::new();
         headers.insert(API_KEY_HEADER, HeaderValue::from_str(&given).unwrap());
-        let verdict = webhook::verify_api_key(&headers, &secret);
+        let verdict = inbound::verify_api_key(&headers, &secret);
         prop_assert_eq!(verdict.is_ok(), given == secret);
         // No key, or an empty secret, never passes.
-        prop_assert!(webhook::verify_api_key(&HeaderMap::new(), &secret).is_err());
-        prop_assert!(webhook::verify_api_key(&headers, "").is_err());
+        prop_assert!(inbound::verify_api_key(&HeaderMap::new(), &secret).is_err());
+        prop_assert!(inbound::verify_api_key(&headers, "").is_err());
     }
 }

@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use zendesk_support::{Auth, Client, RetryPolicy, webhook};
+use zendesk_support::{Auth, Client, RetryPolicy, inbound};
 
 const ROUNDS: usize = 5;
 
@@ -63,26 +63,26 @@ fn bench_signature() {
     let secret = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==";
     let timestamp = "2026-11-26T12:00:00Z";
     let body = vec![b'x'; 1024];
-    let headers = webhook::signed_headers(secret, timestamp, &body);
+    let headers = inbound::signed_headers(secret, timestamp, &body);
     let now = UNIX_EPOCH + Duration::from_secs(1_795_694_400);
     let iterations = 200_000;
     let (mut ours, mut floor) = (f64::MAX, f64::MAX);
     for _ in 0..ROUNDS {
         let started = Instant::now();
         for _ in 0..iterations {
-            let verdict = webhook::verify_signature_at(
+            let verdict = inbound::verify_signature_at(
                 black_box(&headers),
                 black_box(&body),
                 secret,
                 now,
-                webhook::DEFAULT_TOLERANCE,
+                inbound::DEFAULT_TOLERANCE,
             );
             assert!(verdict.is_ok());
         }
         ours = ours.min(started.elapsed().as_nanos() as f64 / iterations as f64);
         let started = Instant::now();
         for _ in 0..iterations {
-            black_box(webhook::compute_signature(
+            black_box(inbound::compute_signature(
                 secret,
                 timestamp,
                 black_box(&body),

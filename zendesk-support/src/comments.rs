@@ -38,8 +38,9 @@ pub struct Comment {
     pub via: Option<Value>,
     /// System and custom metadata.
     pub metadata: Option<Value>,
-    /// When it was created (ISO 8601).
-    pub created_at: Option<String>,
+    /// When it was created.
+    #[serde(default, with = "crate::timestamp::optional")]
+    pub created_at: Option<time::OffsetDateTime>,
 }
 
 fn default_public() -> bool {

@@ -60,6 +60,27 @@ impl Error {
         matches!(self, Error::Http(error) if error.is_timeout())
     }
 
+    /// Whether the same call may succeed if tried again later: a timeout or lost connection,
+    /// a 408, 409, 429 or 5xx answer, an answer that could not be decoded (a proxy's page, a
+    /// deploy under way). Not a refusal a retry cannot change (another 4xx, refused
+    /// credentials, a download over its cap, a bad setting). A timed-out write may have
+    /// happened: look for it before writing again.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Http(_) | Error::RateLimited { .. } | Error::Decode { .. } => true,
+            Error::Api(error) => retryable_status(error.status),
+            Error::Unauthenticated(_) | Error::TooLarge { .. } | Error::Config(_) => false,
+        }
+    }
+
+    /// How long Zendesk asked to wait before trying again (`Retry-After`), when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api(error) | Error::RateLimited { error, .. } => error.retry_after,
+            _ => None,
+        }
+    }
+
     /// The HTTP status Zendesk answered, if it answered.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -75,6 +96,11 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// Statuses worth another try: timeouts, conflicts, rate limits and server errors.
+fn retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 409 | 429) || status >= 500
 }
 
 /// `Result` with this crate's [`Error`].

@@ -9,8 +9,9 @@
 //!   with a comment, comments by cursor), [`users`](Client::users),
 //!   [`uploads`](Client::uploads) (upload, capped attachment download),
 //!   [`webhooks`](Client::webhooks) and [`triggers`](Client::triggers) admin.
-//! - [`webhook`]: signature and basic-auth verification of Zendesk's webhook requests, and the
-//!   trigger payload.
+//! - [`inbound`]: the calls Zendesk makes to *your* service: signature and basic-auth
+//!   verification of a webhook request, and the trigger payload. (The Webhooks admin API,
+//!   which creates the webhook, is [`Client::webhooks`].)
 //! - Errors: one [`Error`]; Zendesk's error bodies, whatever their shape, become an
 //!   [`ApiError`]. 429 and 503 wait for `Retry-After` within a [`RetryPolicy`].
 //!
@@ -32,13 +33,14 @@ mod auth;
 mod client;
 mod comments;
 mod error;
+pub mod inbound;
 mod open_enum;
 mod pagination;
 mod tickets;
+mod timestamp;
 mod triggers;
 mod uploads;
 mod users;
-pub mod webhook;
 mod webhooks;
 
 pub use auth::Auth;

@@ -61,10 +61,12 @@ pub struct Ticket {
     pub via: Option<Value>,
     /// An id from another system.
     pub external_id: Option<String>,
-    /// When it was created (ISO 8601).
-    pub created_at: Option<String>,
-    /// When it last changed (ISO 8601).
-    pub updated_at: Option<String>,
+    /// When it was created.
+    #[serde(default, with = "crate::timestamp::optional")]
+    pub created_at: Option<time::OffsetDateTime>,
+    /// When it last changed.
+    #[serde(default, with = "crate::timestamp::optional")]
+    pub updated_at: Option<time::OffsetDateTime>,
 }
 
 /// A comment to add to a ticket, on creation or update.
@@ -309,9 +311,9 @@ pub struct Audit {
     /// Who made the update.
     #[serde(default)]
     pub author_id: Option<i64>,
-    /// When (ISO 8601).
-    #[serde(default)]
-    pub created_at: Option<String>,
+    /// When.
+    #[serde(default, with = "crate::timestamp::optional")]
+    pub created_at: Option<time::OffsetDateTime>,
     /// How the update was made (`{"channel": "merge", "source": {...}}` for a merge).
     #[serde(default)]
     pub via: Option<Value>,

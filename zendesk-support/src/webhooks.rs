@@ -1,5 +1,5 @@
 //! Webhooks administration: create the webhook the bridge listens on and read its signing
-//! secret. (Verifying the webhook's requests is [`webhook`](crate::webhook).)
+//! secret. (Verifying the webhook's requests is [`webhook`](crate::inbound).)
 //!
 //! Reference: <https://developer.zendesk.com/api-reference/webhooks/webhooks-api/webhooks/>
 
@@ -221,7 +221,7 @@ impl Webhooks<'_> {
     }
 
     /// The secret Zendesk signs the webhook's requests with: give it to
-    /// [`webhook::verify_signature`](crate::webhook::verify_signature).
+    /// [`inbound::verify_signature`](crate::inbound::verify_signature).
     ///
     /// # Errors
     /// See [`Error`](crate::Error).

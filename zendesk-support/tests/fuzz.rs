@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
 use serde_json::Value;
-use zendesk_support::webhook::{
+use zendesk_support::inbound::{
     self, SIGNATURE_HEADER, TIMESTAMP_HEADER, compute_signature, verify_signature_at,
 };
 
@@ -86,13 +86,13 @@ proptest! {
 
     #[test]
     fn the_payload_parser_never_panics_on_bytes(body in prop::collection::vec(any::<u8>(), 0..512)) {
-        let _ = webhook::parse_ticket_event(&body);
+        let _ = inbound::parse_ticket_event(&body);
     }
 
     #[test]
     fn the_payload_parser_never_panics_on_payload_like_json(value in payload_like()) {
         let body = serde_json::to_vec(&value).unwrap();
-        if let Ok(event) = webhook::parse_ticket_event(&body) {
+        if let Ok(event) = inbound::parse_ticket_event(&body) {
             // Whatever parses reads back without panicking.
             let _ = event.requester();
         }
@@ -111,8 +111,8 @@ proptest! {
             (TIMESTAMP_HEADER, timestamp),
             ("authorization", authorization),
         ]);
-        let _ = webhook::verify_signature(&headers, &body, &secret);
-        let _ = webhook::verify_basic_auth(&headers, "meya", &secret);
+        let _ = inbound::verify_signature(&headers, &body, &secret);
+        let _ = inbound::verify_basic_auth(&headers, "meya", &secret);
     }
 
     #[test]

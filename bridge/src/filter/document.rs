@@ -2,10 +2,10 @@
 //! when it carries every field the query reads, else from the API.
 
 use serde_json::{Map, Value, json};
-use zendesk_support::webhook::TicketEvent;
+use zendesk_support::inbound::TicketEvent;
 
 /// The fields the trigger body that `setup` installs
-/// ([`TRIGGER_PAYLOAD`](zendesk_support::webhook::TRIGGER_PAYLOAD)) carries, per object.
+/// ([`TRIGGER_PAYLOAD`](zendesk_support::inbound::TRIGGER_PAYLOAD)) carries, per object.
 const PAYLOAD_FIELDS: &[(&str, &[&str])] = &[
     ("ticket", &["id", "status", "tags", "requester_id"]),
     ("requester", &["id", "email", "name"]),
@@ -131,7 +131,7 @@ impl Needs {
 ///
 /// ```
 /// use bridge::filter::document;
-/// use zendesk_support::webhook::parse_ticket_event;
+/// use zendesk_support::inbound::parse_ticket_event;
 ///
 /// let event = parse_ticket_event(br#"{"ticket":{"id":"4021","status":"Open",
 ///     "tags":"sunco_send vip","requester":{"id":"35436","email":"jane@example.com"}},

@@ -13,7 +13,7 @@ use meya_links::{LinkStore, SUNSHINE_CONVERSATIONS, ThreadId, ZENDESK_SUPPORT};
 use serde_json::{Value, json};
 use wiremock::matchers::{any, body_json, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
-use zendesk_support::webhook::{TicketEvent, parse_ticket_event, signed_headers};
+use zendesk_support::inbound::{TicketEvent, parse_ticket_event, signed_headers};
 
 pub const SUNCO_USER: &str = "67a11490f0305f4a391e9f8a";
 pub const SIGNING_SECRET: &str = "signing-secret";

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bridge::config::Config;
-use bridge::{Bridge, EventOutcome, ZendeskWebhookOutcome};
+use bridge::{Bridge, SunCoEventOutcome, ZendeskWebhookOutcome};
 use http::{HeaderMap, HeaderValue};
 use meya_links::prelude::*;
 use meya_links::{SUNSHINE_CONVERSATIONS, SqliteStore, ZENDESK_SUPPORT};
@@ -188,7 +188,7 @@ fn zendesk_webhook(
     .into_bytes();
     let timestamp =
         time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?;
-    let mut headers = zendesk_support::webhook::signed_headers(SIGNING_SECRET, &timestamp, &body);
+    let mut headers = zendesk_support::inbound::signed_headers(SIGNING_SECRET, &timestamp, &body);
     let basic = format!("meya:{TARGET_PASSWORD}");
     headers.insert(
         "authorization",
@@ -264,7 +264,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 "   ticket #{} and conversation {} -> thread {}",
                 outcome.ticket_id, outcome.conversation_id, outcome.thread
             );
-            println!("   comments delivered: {}", outcome.rx.delivered.len());
+            println!(
+                "   comments delivered: {}",
+                outcome.comments.delivered.len()
+            );
         }
         other => return Err(format!("unexpected: {other:?}").into()),
     }
@@ -287,13 +290,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
         "Zendesk repeats the webhook (it does): nothing is sent twice.",
     );
     let (headers, body) = zendesk_webhook("Open", "Agent")?;
-    if let Ok(ZendeskWebhookOutcome::Synced { rx, .. }) =
+    if let Ok(ZendeskWebhookOutcome::Synced { comments, .. }) =
         bridge.handle_zendesk_webhook(&headers, &body).await
     {
         println!(
             "   already delivered: {}, sent now: {}",
-            rx.already_delivered,
-            rx.delivered.len()
+            comments.already_delivered,
+            comments.delivered.len()
         );
     }
 
@@ -311,7 +314,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let outcomes = bridge
         .handle_sunco_webhook(&sunco_headers, reply.to_string().as_bytes())
         .await?;
-    if let Some(EventOutcome::Commented { ticket_id, .. }) = outcomes.first() {
+    if let Some(SunCoEventOutcome::Commented { ticket_id, .. }) = outcomes.first() {
         println!("   ticket #{ticket_id} now has Jane's comment:");
     }
     for comment in &lock(&zendesk_state).comments {
@@ -340,10 +343,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
     let (headers, body) = zendesk_webhook("Solved", "Agent")?;
     match bridge.handle_zendesk_webhook(&headers, &body).await {
-        Ok(ZendeskWebhookOutcome::Unlinked { rx, .. }) => {
+        Ok(ZendeskWebhookOutcome::Unlinked { comments, .. }) => {
             println!(
                 "   sent: {} message(s); ticket #4021 unlinked from the thread",
-                rx.delivered.len()
+                comments.delivered.len()
             );
         }
         other => return Err(format!("unexpected: {other:?}").into()),

@@ -5,7 +5,7 @@
 //! 2. its signing secret;
 //! 3. the trigger that calls it on every update of tickets tagged `--tag` (default
 //!    `sunco_send`) and of the tickets the bridge opens (tag `sunco`), the update that closes
-//!    them included, with the trigger body `zendesk_support::webhook::TRIGGER_PAYLOAD`;
+//!    them included, with the trigger body `zendesk_support::inbound::TRIGGER_PAYLOAD`;
 //! 4. the SunCo custom integration whose webhook calls `{url}/webhooks/sunco` on
 //!    `conversation:message`, and its secret.
 //!
@@ -26,7 +26,7 @@ use clap::Parser;
 use meya_links::MemoryStore;
 use serde_json::{Value, json};
 use sunshine_conversations::ExposeSecret;
-use zendesk_support::webhook::TRIGGER_PAYLOAD;
+use zendesk_support::inbound::TRIGGER_PAYLOAD;
 use zendesk_support::{Action, Condition, Conditions, NewTrigger, NewWebhook};
 
 /// The SunCo events the bridge needs.

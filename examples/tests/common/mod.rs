@@ -119,7 +119,7 @@ pub fn signed_at(
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
     let signature = forged_signature.map_or_else(
-        || zendesk_support::webhook::compute_signature(SIGNING_SECRET, &timestamp, body.as_bytes()),
+        || zendesk_support::inbound::compute_signature(SIGNING_SECRET, &timestamp, body.as_bytes()),
         str::to_owned,
     );
     client

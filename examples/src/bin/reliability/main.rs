@@ -268,7 +268,7 @@ impl Driver {
         let timestamp = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
-        let signature = zendesk_support::webhook::compute_signature(
+        let signature = zendesk_support::inbound::compute_signature(
             SIGNING_SECRET,
             &timestamp,
             body.as_bytes(),

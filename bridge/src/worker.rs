@@ -1,7 +1,7 @@
-//! Acknowledge after a durable record, process in the background: the `accept_*` entry
-//! points and the [`InboxWorker`].
+//! The [`InboxWorker`]: processes in the background what the `accept_*` entry points recorded.
 //!
-//! A web handler calls [`Bridge::accept_zendesk_webhook`] or [`Bridge::accept_sunco_webhook`]:
+//! A web handler calls [`Bridge::accept_zendesk_webhook`](crate::Bridge::accept_zendesk_webhook)
+//! or [`Bridge::accept_sunco_webhook`](crate::Bridge::accept_sunco_webhook):
 //! the request is verified and parsed (a bad one is refused at once, 401 or 400), recorded in
 //! the link store's inbox, and answered 200. An [`InboxWorker`] running beside the server takes
 //! the recorded webhooks, processes them with bounded retries and backoff, and records the
@@ -17,121 +17,13 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
-use http::HeaderMap;
-use meya_links::{InboxEntry, InboxMessage, InboxPush, SUNSHINE_CONVERSATIONS, ZENDESK_SUPPORT};
-use sunshine_conversations::webhook::{self, EventPayload};
+use meya_links::{Clock, InboxEntry, SystemClock, ZENDESK_SUPPORT};
+use sunshine_conversations::inbound;
 use tokio::sync::watch;
 
-use crate::{Bridge, Error, Result, WebhookRejection, ZendeskWebhookOutcome};
-
-/// What an `accept_*` call recorded. Answer 200 either way.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Accepted {
-    /// Entries recorded for the worker.
-    pub recorded: usize,
-    /// Events recorded before (the sender repeated them): nothing new was stored.
-    pub duplicates: usize,
-}
-
-impl Bridge {
-    /// Verifies a Zendesk webhook (basic auth, signature, payload) and records it durably for
-    /// the [`InboxWorker`]; answer 200 once this returns `Ok`. One invocation of the webhook
-    /// is one entry: Zendesk's retries of it, and a replay of the same request, are duplicates
-    /// (nothing new is stored), while two updates of a ticket are two entries even within one
-    /// second. Requests without Zendesk's invocation id header are told apart by signature.
-    ///
-    /// # Errors
-    /// [`WebhookRejection`]: 401 for bad credentials or signature, 400 for a malformed body,
-    /// 500 when the link store cannot record it (Zendesk retries).
-    pub async fn accept_zendesk_webhook(
-        &self,
-        headers: &HeaderMap,
-        raw_body: &[u8],
-    ) -> Result<Accepted, WebhookRejection> {
-        let event = self.verify_zendesk_webhook(headers, raw_body)?;
-        let message = InboxMessage::new(
-            ZENDESK_SUPPORT,
-            format!("zendesk:ticket:{}", event.ticket.id),
-            raw_body.to_vec(),
-        )
-        .dedup_key(zendesk_dedup_key(headers));
-        let mut accepted = Accepted::default();
-        self.record(&message, &mut accepted).await?;
-        Ok(accepted)
-    }
-
-    /// Verifies a SunCo webhook (`X-API-Key`, envelope) and records each of its events
-    /// durably for the [`InboxWorker`], deduplicated by event id (SunCo retries for 15
-    /// minutes); answer 200 once this returns `Ok`.
-    ///
-    /// # Errors
-    /// [`WebhookRejection`]: 401 for a bad key, 400 for a malformed body, 500 when the link
-    /// store cannot record it (SunCo retries).
-    pub async fn accept_sunco_webhook(
-        &self,
-        headers: &HeaderMap,
-        raw_body: &[u8],
-    ) -> Result<Accepted, WebhookRejection> {
-        let envelope = self.verify_sunco_webhook(headers, raw_body)?;
-        // The typed parse checked the shape; the raw events are what gets stored, one entry
-        // each, so that unknown fields reach the worker untouched.
-        let raw: serde_json::Value = serde_json::from_slice(raw_body)
-            .map_err(|error| WebhookRejection::BadRequest(error.to_string()))?;
-        let raw_events = raw
-            .get("events")
-            .and_then(serde_json::Value::as_array)
-            .ok_or_else(|| WebhookRejection::BadRequest("no events".into()))?;
-        let mut accepted = Accepted::default();
-        for (event, raw_event) in envelope.events.iter().zip(raw_events) {
-            let ordering_key = match &event.payload {
-                EventPayload::ConversationMessage(message) => {
-                    match crate::tx::sunco_user_of(message) {
-                        Some(user) => format!("sunco:user:{user}"),
-                        None => format!("sunco:conversation:{}", message.conversation.id),
-                    }
-                }
-                _ => format!("sunco:event:{}", event.id),
-            };
-            let payload = serde_json::json!({
-                "app": raw.get("app"),
-                "webhook": raw.get("webhook"),
-                "events": [raw_event],
-            });
-            let message = InboxMessage::new(
-                SUNSHINE_CONVERSATIONS,
-                ordering_key,
-                payload.to_string().into_bytes(),
-            )
-            .dedup_key(&event.id);
-            self.record(&message, &mut accepted).await?;
-        }
-        Ok(accepted)
-    }
-
-    async fn record(
-        &self,
-        message: &InboxMessage,
-        accepted: &mut Accepted,
-    ) -> Result<(), WebhookRejection> {
-        match self.store.inbox_push(message).await.map_err(Error::from)? {
-            InboxPush::Duplicate => accepted.duplicates += 1,
-            _ => {
-                accepted.recorded += 1;
-                self.inbox_ready.notify_one();
-            }
-        }
-        Ok(())
-    }
-
-    /// A worker that processes what the `accept_*` calls recorded.
-    pub fn inbox_worker(&self) -> InboxWorker {
-        InboxWorker {
-            bridge: self.clone(),
-            options: WorkerOptions::default(),
-        }
-    }
-}
+use crate::context::Context;
+use crate::flows::{customer_messages, ticket_events};
+use crate::{Error, Result, ZendeskWebhookOutcome};
 
 /// How an [`InboxWorker`] works.
 #[derive(Debug, Clone)]
@@ -155,6 +47,10 @@ pub struct WorkerOptions {
     pub poll_interval: Duration,
     /// How long processed entries are kept to recognise repeated webhooks. Default: 24 h.
     pub keep_done: Duration,
+    /// What "now" is when purging processed entries: the system clock, or in tests a
+    /// [`ManualClock`](meya_links::ManualClock) (give the store the same one: leases and retry
+    /// delays are the store's to time).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for WorkerOptions {
@@ -168,6 +64,7 @@ impl Default for WorkerOptions {
             retry_max: Duration::from_secs(300),
             poll_interval: Duration::from_secs(1),
             keep_done: Duration::from_secs(24 * 60 * 60),
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -213,6 +110,12 @@ impl WorkerOptions {
     /// Sets [`keep_done`](Self::keep_done).
     pub fn keep_done(mut self, keep_done: Duration) -> Self {
         self.keep_done = keep_done;
+        self
+    }
+
+    /// Sets [`clock`](Self::clock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
         self
     }
 }
@@ -270,7 +173,7 @@ pub enum BatchOutcome {
 /// ```
 #[derive(Debug, Clone)]
 pub struct InboxWorker {
-    bridge: Bridge,
+    context: Arc<Context>,
     options: WorkerOptions,
 }
 
@@ -281,6 +184,13 @@ struct Stopped {
 }
 
 impl InboxWorker {
+    pub(crate) fn new(context: Arc<Context>) -> Self {
+        Self {
+            context,
+            options: WorkerOptions::default(),
+        }
+    }
+
     /// Replaces the options.
     pub fn options(mut self, options: WorkerOptions) -> Self {
         self.options = options;
@@ -296,7 +206,7 @@ impl InboxWorker {
     pub async fn process_next(&self) -> Result<Option<BatchReport>> {
         let options = &self.options;
         let entries = self
-            .bridge
+            .context
             .store
             .inbox_take(options.lease, options.max_batch)
             .await?;
@@ -375,7 +285,7 @@ impl InboxWorker {
             };
             if idle {
                 tokio::select! {
-                    () = self.bridge.inbox_ready.notified() => {}
+                    () = self.context.inbox_ready.notified() => {}
                     () = tokio::time::sleep(self.options.poll_interval) => {}
                     _ = stopped.changed() => {}
                 }
@@ -386,10 +296,13 @@ impl InboxWorker {
     async fn purge_loop(&self, mut stopped: watch::Receiver<bool>) {
         let every = (self.options.keep_done / 24).max(Duration::from_secs(60));
         while !*stopped.borrow() {
-            let before = SystemTime::now()
+            let before = self
+                .options
+                .clock
+                .now()
                 .checked_sub(self.options.keep_done)
                 .unwrap_or(SystemTime::UNIX_EPOCH);
-            match self.bridge.store.inbox_purge(before).await {
+            match self.context.store.inbox_purge(before).await {
                 Ok(0) => {}
                 Ok(purged) => tracing::debug!(purged, "old inbox entries purged"),
                 Err(error) => tracing::warn!(error = %error, "could not purge the inbox"),
@@ -404,7 +317,7 @@ impl InboxWorker {
     /// Runs a batch: Zendesk webhooks one by one (each finished as it succeeds), SunCo events
     /// all together (one customer's messages, batched into one update).
     async fn process(&self, entries: &[InboxEntry]) -> Result<(), Stopped> {
-        let store = &self.bridge.store;
+        let store = &self.context.store;
         let stop = |finished, error: Error| Stopped { finished, error };
         if entries
             .iter()
@@ -426,7 +339,7 @@ impl InboxWorker {
         let mut events = Vec::new();
         let mut readable = Vec::new();
         for entry in entries {
-            match webhook::parse(entry.payload()) {
+            match inbound::parse(entry.payload()) {
                 Ok(envelope) => {
                     events.extend(envelope.events);
                     readable.push(entry);
@@ -441,8 +354,7 @@ impl InboxWorker {
                 }
             }
         }
-        self.bridge
-            .process_sunco_events(&events)
+        customer_messages::process(&self.context, &events)
             .await
             .map_err(|error| stop(0, error))?;
         for entry in readable {
@@ -455,24 +367,18 @@ impl InboxWorker {
     }
 
     async fn process_zendesk(&self, entry: &InboxEntry) -> Result<()> {
-        let event = zendesk_support::webhook::parse_ticket_event(entry.payload())
-            .map_err(|error| Error::UnreadableEntry(format!("Zendesk webhook: {error}")))?;
-        let outcome =
-            self.bridge.process_ticket_event(&event).await.map_err(
-                |rejection| match rejection {
-                    WebhookRejection::Failed(error) => error,
-                    other => Error::UnreadableEntry(other.to_string()),
-                },
-            )?;
-        let rx = match &outcome {
-            ZendeskWebhookOutcome::Synced { rx, .. }
-            | ZendeskWebhookOutcome::Unlinked { rx, .. } => Some(rx),
-            ZendeskWebhookOutcome::Started(started) => Some(&started.rx),
+        let event = zendesk_support::inbound::parse_ticket_event(entry.payload())
+            .map_err(|error| Error::UnreadableEntry("Zendesk", error.into()))?;
+        let outcome = ticket_events::process(&self.context, &event).await?;
+        let comments = match &outcome {
+            ZendeskWebhookOutcome::Synced { comments, .. }
+            | ZendeskWebhookOutcome::Unlinked { comments, .. } => Some(comments),
+            ZendeskWebhookOutcome::Started(started) => Some(&started.comments),
             _ => None,
         };
         // Another worker was delivering one of the comments (or crashed doing so): come back
         // to check it finished, or the comments after it would wait for the next webhook.
-        if rx.is_some_and(|rx| rx.in_progress > 0) {
+        if comments.is_some_and(|comments| comments.in_progress > 0) {
             return Err(Error::Busy(format!(
                 "a comment of ticket {}",
                 event.ticket.id
@@ -503,10 +409,10 @@ impl InboxWorker {
         for entry in unfinished {
             let recorded = match &outcome {
                 BatchOutcome::Failed { reason } => {
-                    self.bridge.store.inbox_fail(entry, reason).await
+                    self.context.store.inbox_fail(entry, reason).await
                 }
                 BatchOutcome::Retrying { after, error } => {
-                    self.bridge.store.inbox_retry(entry, *after, error).await
+                    self.context.store.inbox_retry(entry, *after, error).await
                 }
                 BatchOutcome::Done => Ok(()),
             };
@@ -562,25 +468,3 @@ fn log_report(report: &BatchReport) {
         ),
     }
 }
-
-/// What makes one Zendesk delivery one inbox entry. Zendesk names each invocation of the
-/// webhook (`x-zendesk-webhook-invocation-id`), the same on its retries and different for two
-/// updates, even two in one second whose bodies, timestamps and so signatures are the same.
-/// A request without it falls back on the signature (body and timestamp to the second), which
-/// still recognises a replayed request.
-fn zendesk_dedup_key(headers: &HeaderMap) -> String {
-    // Zendesk's ids are short numbers; the header is unsigned, so an odd one is not trusted.
-    let invocation = zendesk_support::webhook::invocation_id(headers).filter(|id| id.len() <= 128);
-    if let Some(invocation) = invocation {
-        return format!("invocation:{invocation}");
-    }
-    let signature = headers
-        .get(zendesk_support::webhook::SIGNATURE_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .trim();
-    format!("signature:{signature}")
-}
-
-/// Used by `Bridge` to wake an idle worker loop when this process records work.
-pub(crate) type InboxSignal = Arc<tokio::sync::Notify>;

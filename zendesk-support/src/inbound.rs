@@ -8,20 +8,20 @@
 //! Reference: <https://developer.zendesk.com/documentation/webhooks/verifying/>
 //!
 //! ```
-//! use zendesk_support::webhook;
+//! use zendesk_support::inbound;
 //!
 //! let secret = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==";
 //! let body = br#"{"ticket":{"id":"4021","status":"Open","tags":"sunco_send vip",
 //!   "requester":{"id":"35436","email":"jane@example.com","name":"Jane"}},
 //!   "current_user":{"id":"9","role":"Agent","email":"agent@example.com"}}"#;
-//! let headers = webhook::signed_headers(secret, "2026-11-26T12:00:00Z", body);
+//! let headers = inbound::signed_headers(secret, "2026-11-26T12:00:00Z", body);
 //!
 //! let now = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_795_694_430);
-//! webhook::verify_signature_at(&headers, body, secret, now, webhook::DEFAULT_TOLERANCE)?;
-//! let event = webhook::parse_ticket_event(body)?;
+//! inbound::verify_signature_at(&headers, body, secret, now, inbound::DEFAULT_TOLERANCE)?;
+//! let event = inbound::parse_ticket_event(body)?;
 //! assert_eq!(event.ticket.id, 4021);
 //! assert_eq!(event.ticket.tags, ["sunco_send", "vip"]);
-//! # Ok::<(), webhook::WebhookError>(())
+//! # Ok::<(), inbound::WebhookError>(())
 //! ```
 
 use std::time::{Duration, SystemTime};

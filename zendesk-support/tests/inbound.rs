@@ -7,7 +7,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderMap, HeaderValue};
-use zendesk_support::webhook::{
+use zendesk_support::inbound::{
     self, DEFAULT_TOLERANCE, SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookError,
 };
 use zendesk_support::{Role, TicketStatus};
@@ -32,13 +32,13 @@ fn signed(signature: &str, timestamp: &str) -> HeaderMap {
 }
 
 fn verify(headers: &HeaderMap, body: &[u8], secret: &str, now: u64) -> Result<(), WebhookError> {
-    webhook::verify_signature_at(headers, body, secret, at(now), DEFAULT_TOLERANCE)
+    inbound::verify_signature_at(headers, body, secret, at(now), DEFAULT_TOLERANCE)
 }
 
 #[test]
 fn compute_signature_matches_openssl() {
     assert_eq!(
-        webhook::compute_signature(SECRET, TIMESTAMP, BODY),
+        inbound::compute_signature(SECRET, TIMESTAMP, BODY),
         EXPECTED
     );
 }
@@ -51,8 +51,8 @@ fn a_genuine_request_verifies() {
     assert_eq!(verify(&headers, BODY, SECRET, SIGNED_AT - 299), Ok(()));
     assert_eq!(verify(&headers, BODY, SECRET, SIGNED_AT + 300), Ok(()));
     assert_eq!(
-        webhook::verify_signature_at(
-            &webhook::signed_headers(SECRET, TIMESTAMP, BODY),
+        inbound::verify_signature_at(
+            &inbound::signed_headers(SECRET, TIMESTAMP, BODY),
             BODY,
             SECRET,
             at(SIGNED_AT),
@@ -110,7 +110,7 @@ fn stale_and_future_timestamps_are_refused() {
     );
     // A wider window is the caller's choice.
     assert_eq!(
-        webhook::verify_signature_at(
+        inbound::verify_signature_at(
             &headers,
             BODY,
             SECRET,
@@ -162,28 +162,28 @@ fn basic_auth_checks_user_and_password() {
     // base64("meya:target-pass"), computed with Python's base64.
     let good = basic("Basic bWV5YTp0YXJnZXQtcGFzcw==");
     assert_eq!(
-        webhook::verify_basic_auth(&good, "meya", "target-pass"),
+        inbound::verify_basic_auth(&good, "meya", "target-pass"),
         Ok(())
     );
     assert_eq!(
-        webhook::verify_basic_auth(&good, "meya", "target-pasS"),
+        inbound::verify_basic_auth(&good, "meya", "target-pasS"),
         Err(WebhookError::BadCredentials)
     );
     assert_eq!(
-        webhook::verify_basic_auth(&good, "bot", "target-pass"),
+        inbound::verify_basic_auth(&good, "bot", "target-pass"),
         Err(WebhookError::BadCredentials)
     );
     assert_eq!(
-        webhook::verify_basic_auth(&good, "meya", "target-pass-and-more"),
+        inbound::verify_basic_auth(&good, "meya", "target-pass-and-more"),
         Err(WebhookError::BadCredentials)
     );
     assert_eq!(
-        webhook::verify_basic_auth(&HeaderMap::new(), "meya", "target-pass"),
+        inbound::verify_basic_auth(&HeaderMap::new(), "meya", "target-pass"),
         Err(WebhookError::MissingHeader("authorization"))
     );
     for malformed in ["Bearer bWV5YTp0YXJnZXQtcGFzcw==", "Basic", "Basic %%%"] {
         assert_eq!(
-            webhook::verify_basic_auth(&basic(malformed), "meya", "target-pass"),
+            inbound::verify_basic_auth(&basic(malformed), "meya", "target-pass"),
             Err(WebhookError::MalformedHeader("authorization")),
             "{malformed}"
         );
@@ -196,7 +196,7 @@ const PAYLOAD: &str = r#"{"ticket": {"id": "4021", "status": "Open", "tags": "su
 
 #[test]
 fn the_trigger_payload_parses_with_placeholder_strings() {
-    let event = webhook::parse_ticket_event(PAYLOAD.as_bytes()).unwrap();
+    let event = inbound::parse_ticket_event(PAYLOAD.as_bytes()).unwrap();
     assert_eq!(event.ticket.id, 4021);
     assert_eq!(event.ticket.status, Some(TicketStatus::Open));
     assert_eq!(event.ticket.tags, ["sunco_send", "vip"]);
@@ -210,7 +210,7 @@ fn the_trigger_payload_parses_with_placeholder_strings() {
 
 #[test]
 fn numbers_lists_and_end_user_are_accepted() {
-    let event = webhook::parse_ticket_event(
+    let event = inbound::parse_ticket_event(
         br#"{"ticket":{"id":4021,"status":"solved","tags":["sunco_send"],
              "requester":{"id":35436,"email":"","name":""}},
              "current_user":{"id":"","role":"End-user","email":""},
@@ -229,7 +229,7 @@ fn numbers_lists_and_end_user_are_accepted() {
     assert_eq!(user.id, None);
     assert_eq!(user.role, Some(Role::EndUser));
 
-    let odd = webhook::parse_ticket_event(
+    let odd = inbound::parse_ticket_event(
         br#"{"ticket":{"id":"7","status":"Archived","tags":""},"current_user":{"role":"Light agent"}}"#,
     )
     .unwrap();
@@ -256,7 +256,7 @@ fn a_malformed_payload_names_the_field() {
         ),
         (br#"{"ticket":{"id":"1","tags":5}}"#, "ticket.tags"),
     ] {
-        match webhook::parse_ticket_event(body) {
+        match inbound::parse_ticket_event(body) {
             Err(WebhookError::MalformedPayload { path: got, .. }) => {
                 assert_eq!(got, path, "{}", String::from_utf8_lossy(body))
             }
@@ -265,7 +265,7 @@ fn a_malformed_payload_names_the_field() {
     }
     for body in [&b""[..], b"{", b"null", b"[]", b"\xff\xfe", b"{\"ticket\":"] {
         assert!(matches!(
-            webhook::parse_ticket_event(body),
+            inbound::parse_ticket_event(body),
             Err(WebhookError::MalformedPayload { .. })
         ));
     }
@@ -274,7 +274,7 @@ fn a_malformed_payload_names_the_field() {
 /// The body `setup` installs, filled in as Zendesk fills it in, parses as a ticket event.
 #[test]
 fn the_installed_trigger_payload_parses_once_filled_in() {
-    let filled = zendesk_support::webhook::TRIGGER_PAYLOAD
+    let filled = zendesk_support::inbound::TRIGGER_PAYLOAD
         .replace("{{ticket.id}}", "4021")
         .replace("{{ticket.status}}", "Open")
         .replace("{{ticket.tags}}", "sunco_send vip")
@@ -288,7 +288,7 @@ fn the_installed_trigger_payload_parses_once_filled_in() {
         !filled.contains("{{"),
         "every placeholder is known: {filled}"
     );
-    let event = zendesk_support::webhook::parse_ticket_event(filled.as_bytes()).unwrap();
+    let event = zendesk_support::inbound::parse_ticket_event(filled.as_bytes()).unwrap();
     assert_eq!(event.ticket.id, 4021);
     assert_eq!(event.requester().unwrap().id, Some(35436));
 }

@@ -4,11 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use http::{HeaderMap, HeaderValue};
-use sunshine_conversations::webhook::{self, EventPayload, MessageEvent, WebhookError};
+use sunshine_conversations::inbound::{self, EventPayload, MessageEvent, WebhookError};
 use sunshine_conversations::{AuthorType, Content};
 
 fn message_event(body: &str) -> MessageEvent {
-    let envelope = webhook::parse(body.as_bytes()).unwrap();
+    let envelope = inbound::parse(body.as_bytes()).unwrap();
     assert_eq!(envelope.events.len(), 1);
     match &envelope.events[0].payload {
         EventPayload::ConversationMessage(event) => (**event).clone(),
@@ -19,7 +19,7 @@ fn message_event(body: &str) -> MessageEvent {
 #[test]
 fn the_oas_text_message_example() {
     let body = include_str!("fixtures/message_text.json");
-    let envelope = webhook::parse(body.as_bytes()).unwrap();
+    let envelope = inbound::parse(body.as_bytes()).unwrap();
     assert_eq!(envelope.app.id, "5ebee0975ac5304b664a12fa");
     assert_eq!(envelope.webhook.version.as_deref(), Some("v2"));
     let event = &envelope.events[0];
@@ -77,7 +77,7 @@ fn our_own_business_message_is_recognised() {
 
 #[test]
 fn unknown_event_and_content_types_keep_their_json() {
-    let envelope = webhook::parse(include_str!("fixtures/unknown_types.json").as_bytes()).unwrap();
+    let envelope = inbound::parse(include_str!("fixtures/unknown_types.json").as_bytes()).unwrap();
     assert_eq!(envelope.events.len(), 3);
     assert!(
         matches!(&envelope.events[0].payload, EventPayload::Unknown(raw) if raw["activity"]["type"] == "typing:start")
@@ -111,7 +111,7 @@ fn malformed_bodies_name_the_field() {
             "missing field `message`",
         ),
     ] {
-        match webhook::parse(body.as_bytes()) {
+        match inbound::parse(body.as_bytes()) {
             Err(WebhookError::MalformedPayload {
                 path: got,
                 reason: why,
@@ -124,7 +124,7 @@ fn malformed_bodies_name_the_field() {
     }
     for body in [&b""[..], b"{", b"null", b"[]", b"\xff"] {
         assert!(matches!(
-            webhook::parse(body),
+            inbound::parse(body),
             Err(WebhookError::MalformedPayload { .. })
         ));
     }
@@ -134,14 +134,14 @@ fn malformed_bodies_name_the_field() {
 fn the_api_key_is_checked() {
     let mut headers = HeaderMap::new();
     assert_eq!(
-        webhook::verify_api_key(&headers, "secret"),
+        inbound::verify_api_key(&headers, "secret"),
         Err(WebhookError::MissingApiKey)
     );
     headers.insert("x-api-key", HeaderValue::from_static("secret"));
-    assert_eq!(webhook::verify_api_key(&headers, "secret"), Ok(()));
+    assert_eq!(inbound::verify_api_key(&headers, "secret"), Ok(()));
     for wrong in ["Secret", "secret ", "secre", "secret-and-more"] {
         assert_eq!(
-            webhook::verify_api_key(&headers, wrong),
+            inbound::verify_api_key(&headers, wrong),
             Err(WebhookError::WrongApiKey),
             "{wrong}"
         );
@@ -149,7 +149,7 @@ fn the_api_key_is_checked() {
     // An unset secret never matches, not even an empty header.
     headers.insert("x-api-key", HeaderValue::from_static(""));
     assert_eq!(
-        webhook::verify_api_key(&headers, ""),
+        inbound::verify_api_key(&headers, ""),
         Err(WebhookError::WrongApiKey)
     );
 }

@@ -8,11 +8,11 @@
 //! Reference: <https://developer.zendesk.com/api-reference/conversations/#tag/Webhooks>
 //!
 //! ```
-//! use sunshine_conversations::webhook::{self, EventPayload};
+//! use sunshine_conversations::inbound::{self, EventPayload};
 //!
 //! let mut headers = http::HeaderMap::new();
 //! headers.insert("x-api-key", "whsec-123".parse().unwrap());
-//! webhook::verify_api_key(&headers, "whsec-123")?;
+//! inbound::verify_api_key(&headers, "whsec-123")?;
 //!
 //! let body = br#"{"app":{"id":"app1"},"webhook":{"id":"wh1","version":"v2"},"events":[
 //!   {"id":"ev1","type":"conversation:message","createdAt":"2026-11-26T12:00:00.000Z",
@@ -20,10 +20,10 @@
 //!               "message":{"id":"m1","author":{"type":"user","userId":"u1",
 //!                          "user":{"id":"u1","externalId":"jane@example.com"}},
 //!                          "content":{"type":"text","text":"hello"}}}}]}"#;
-//! let envelope = webhook::parse(body)?;
+//! let envelope = inbound::parse(body)?;
 //! let EventPayload::ConversationMessage(event) = &envelope.events[0].payload else { panic!() };
 //! assert_eq!(event.message.content.text(), Some("hello"));
-//! # Ok::<(), webhook::WebhookError>(())
+//! # Ok::<(), inbound::WebhookError>(())
 //! ```
 
 use http::HeaderMap;
@@ -118,7 +118,7 @@ pub struct Event {
     /// The event type, e.g. `conversation:message`.
     pub kind: String,
     /// When it happened.
-    pub created_at: Option<String>,
+    pub created_at: Option<time::OffsetDateTime>,
     /// What happened.
     pub payload: EventPayload,
 }
@@ -170,8 +170,8 @@ impl<'de> Deserialize<'de> for Event {
             id: String,
             #[serde(rename = "type")]
             kind: String,
-            #[serde(default)]
-            created_at: Option<String>,
+            #[serde(default, with = "crate::timestamp::optional")]
+            created_at: Option<time::OffsetDateTime>,
             #[serde(default)]
             payload: Value,
         }
