@@ -4,9 +4,10 @@
 //! bare `reqwest` and `serde_json` against the same fakes as the floor (target: at least 0.8x
 //! the floor), on the memory and SQLite stores.
 //!
-//! The client side runs on one thread and the fakes (wiremock's own server thread) on
-//! another, so on a two-core machine each side has a core: the figures then measure the
-//! work each side does. A multi-threaded client runtime on two cores shares them with the
+//! The fakes are the SDKs' own (`FakeZendesk`, `FakeSunCo`), with every ticket, user and
+//! conversation made before the clock starts. The client side runs on one thread and the
+//! fakes on another runtime's thread, so on a two-core machine each side has a core: the
+//! figures then measure the work each side does. A multi-threaded client runtime on two cores shares them with the
 //! fakes, and its rounds swung by 40% with the scheduler.
 //!
 //! Instant fakes show what the bridge itself costs. A durable store adds a dozen writes per
@@ -29,9 +30,9 @@ use bridge::config::Config;
 use meya_links::prelude::*;
 use meya_links::{MemoryStore, SqliteStore};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path_regex};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use sunshine_conversations::testing::FakeSunCo;
 use zendesk_support::inbound::parse_ticket_event;
+use zendesk_support::testing::FakeZendesk;
 
 /// One comparison: how slow the fakes are, and how many tickets run at once.
 struct Scenario {
@@ -62,85 +63,78 @@ const SCENARIOS: [Scenario; 3] = [
     },
 ];
 
-fn number_in(text: &str) -> u32 {
-    text.chars()
-        .filter(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap_or(0)
+/// Both fakes, serving from their own thread, and customer `n`'s ticket webhook payload.
+struct Fakes {
+    zendesk: FakeZendesk,
+    sunco: FakeSunCo,
+    payloads: Vec<Vec<u8>>,
 }
 
-/// An answer that waits `latency` first. Even a zero delay would cost a timer tick (about a
-/// millisecond), so none is set then.
-fn answer(status: u16, latency: Duration) -> ResponseTemplate {
-    let answer = ResponseTemplate::new(status);
-    if latency.is_zero() {
-        answer
-    } else {
-        answer.set_delay(latency)
+impl Fakes {
+    /// Fakes holding `customers` customers, each with a ticket the agent opened.
+    fn start(customers: u32) -> Self {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("fakes' runtime");
+            runtime.block_on(async move {
+                let zendesk = FakeZendesk::start().await.expect("fake zendesk");
+                let sunco = FakeSunCo::builder()
+                    .app_id("app_1")
+                    .start()
+                    .await
+                    .expect("fake sunco");
+                sender.send((zendesk, sunco)).expect("hand the fakes over");
+                std::future::pending::<()>().await;
+            });
+        });
+        let (zendesk, sunco) = receiver.recv().expect("the fakes");
+        for control in [zendesk.control(), sunco.control()] {
+            // Recording every request would slow the fakes down round after round.
+            control.set_recording(false);
+        }
+        let agent = zendesk.add_agent("Sam Agent", "sam@acme.test");
+        let payloads = (0..customers)
+            .map(|n| {
+                let email = format!("c{n}@example.test");
+                let requester = zendesk.add_user("end-user", "C", Some(&email));
+                let (ticket, _) = zendesk.open_ticket(
+                    requester,
+                    agent,
+                    "Your parcel left the warehouse this morning.",
+                );
+                sunco.add_user(&email);
+                json!({"ticket": {"id": ticket.to_string(), "status": "Open", "tags": "sunco_send",
+                                  "requester": {"id": requester.to_string(), "email": email, "name": "C"}},
+                       "current_user": {"id": agent.to_string(), "role": "Agent"}})
+                .to_string()
+                .into_bytes()
+            })
+            .collect();
+        Self {
+            zendesk,
+            sunco,
+            payloads,
+        }
+    }
+
+    fn set_latency(&self, latency: Duration) {
+        self.zendesk.control().set_latency(latency);
+        self.sunco.control().set_latency(latency);
+    }
+
+    fn payload(&self, n: u32) -> Vec<u8> {
+        self.payloads[n as usize].clone()
     }
 }
 
-/// Fakes of the four calls; each answer waits `latency` first.
-async fn fakes(latency: Duration) -> MockServer {
-    // Recording every request would slow the fakes down round after round.
-    let server = MockServer::builder()
-        .disable_request_recording()
-        .start()
-        .await;
-    Mock::given(method("GET"))
-        .and(path_regex(r"^/api/v2/tickets/\d+/comments$"))
-        .respond_with(move |request: &Request| {
-            let ticket = number_in(request.url.path().trim_end_matches("/comments"));
-            answer(200, latency).set_body_json(json!({
-                "comments": [{"id": ticket * 10 + 1, "author_id": 9, "public": true,
-                              "body": "Your parcel left the warehouse this morning."}],
-                "users": [{"id": 9, "name": "Sam Agent", "role": "agent"}],
-                "meta": {"has_more": false}
-            }))
-        })
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path_regex(r"^/v2/apps/app_1/users/.+"))
-        .respond_with(move |request: &Request| {
-            let n = number_in(request.url.path());
-            answer(200, latency).set_body_json(
-                json!({"user": {"id": format!("sc{n}"), "externalId": format!("c{n}@example.test")}}),
-            )
-        })
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path_regex(r"^/v2/apps/app_1/conversations$"))
-        .respond_with(move |request: &Request| {
-            let n = number_in(request.url.query().unwrap_or_default());
-            answer(200, latency).set_body_json(json!({
-                "conversations": [{"id": format!("conv{n}"), "type": "personal", "isDefault": true}],
-                "meta": {"hasMore": false}
-            }))
-        })
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path_regex(r"^/v2/apps/app_1/conversations/[^/]+/messages$"))
-        .respond_with(move |request: &Request| {
-            let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
-            answer(201, latency).set_body_json(json!({"messages": [{
-                "id": format!("m{}", body["metadata"]["zendesk_comment_id"].as_str().unwrap_or("0")),
-                "author": {"type": "business"}, "content": body["content"]
-            }]}))
-        })
-        .mount(&server)
-        .await;
-    server
-}
-
-fn bridge(fakes: &MockServer, store: Arc<dyn LinkStore>) -> Bridge {
+fn bridge(fakes: &Fakes, store: Arc<dyn LinkStore>) -> Bridge {
     let config = Config::loader()
         .toml(&format!(
             r#"markdown = true
-base_url = "{uri}"
+base_url = "{zendesk}"
 bot_agent_email = "bot@acme.test"
 bot_agent_api_token = "zd-token"
 target_password = "target-pass"
@@ -152,22 +146,15 @@ app_id = "app_1"
 key_id = "app_key"
 key_secret = "key-secret"
 webhook_secret = "sunco-secret"
-base_url = "{uri}"
+base_url = "{sunco}"
 "#,
-            uri = fakes.uri()
+            zendesk = fakes.zendesk.url(),
+            sunco = fakes.sunco.url(),
         ))
         .expect("settings")
         .build()
         .expect("config");
     Bridge::new(config, store).expect("bridge")
-}
-
-fn payload(n: u32) -> Vec<u8> {
-    json!({"ticket": {"id": (100_000 + n).to_string(), "status": "Open", "tags": "sunco_send",
-                      "requester": {"id": (500_000 + n).to_string(), "email": format!("c{n}@example.test"), "name": "C"}},
-           "current_user": {"id": "9", "role": "Agent"}})
-    .to_string()
-    .into_bytes()
 }
 
 /// Tickets per second through `work`, `scenario.tasks` at a time, each ticket number used
@@ -197,14 +184,14 @@ where
 
 /// What a hand-written service would do: read the webhook payload as JSON, make the same
 /// four calls the flow makes, reading each answer as JSON.
-async fn bare(http: reqwest::Client, base: String, payload: Vec<u8>) {
+async fn bare(http: reqwest::Client, zendesk: String, sunco: String, payload: Vec<u8>) {
     let event: Value = serde_json::from_slice(&payload).unwrap();
     let ticket_id = event["ticket"]["id"].as_str().unwrap();
     let email = event["ticket"]["requester"]["email"].as_str().unwrap();
     let sunco_auth = ("app_key", Some("key-secret"));
     let user: Value = http
         .get(format!(
-            "{base}/v2/apps/app_1/users/{}",
+            "{sunco}/v2/apps/app_1/users/{}",
             email.replace('@', "%40")
         ))
         .basic_auth(sunco_auth.0, sunco_auth.1)
@@ -216,7 +203,7 @@ async fn bare(http: reqwest::Client, base: String, payload: Vec<u8>) {
         .unwrap();
     let user_id = user["user"]["id"].as_str().unwrap().to_owned();
     let conversations: Value = http
-        .get(format!("{base}/v2/apps/app_1/conversations"))
+        .get(format!("{sunco}/v2/apps/app_1/conversations"))
         .query(&[("filter[userId]", user_id.as_str())])
         .basic_auth(sunco_auth.0, sunco_auth.1)
         .send()
@@ -230,7 +217,7 @@ async fn bare(http: reqwest::Client, base: String, payload: Vec<u8>) {
         .unwrap()
         .to_owned();
     let comments: Value = http
-        .get(format!("{base}/api/v2/tickets/{ticket_id}/comments"))
+        .get(format!("{zendesk}/api/v2/tickets/{ticket_id}/comments"))
         .query(&[("include", "users"), ("page[size]", "100")])
         .basic_auth("bot@acme.test/token", Some("zd-token"))
         .send()
@@ -241,7 +228,7 @@ async fn bare(http: reqwest::Client, base: String, payload: Vec<u8>) {
         .unwrap();
     let comment = &comments["comments"][0];
     let _: Value = http
-        .post(format!("{base}/v2/apps/app_1/conversations/{conversation}/messages"))
+        .post(format!("{sunco}/v2/apps/app_1/conversations/{conversation}/messages"))
         .basic_auth(sunco_auth.0, sunco_auth.1)
         .json(&json!({"author": {"type": "business", "displayName": "Sam Agent"},
                       "content": {"type": "text", "markdownText": comment["body"]},
@@ -260,8 +247,8 @@ fn median(mut rates: Vec<f64>) -> f64 {
 }
 
 /// Runs one scenario: bare, memory and SQLite rounds alternating, each figure the median.
-async fn compare(scenario: &Scenario, next: &AtomicU32) {
-    let fakes = fakes(scenario.latency).await;
+async fn compare(scenario: &Scenario, fakes: &Arc<Fakes>, next: &AtomicU32) {
+    fakes.set_latency(scenario.latency);
     let dir = tempfile::tempdir().expect("tempdir");
     let sqlite: Arc<dyn LinkStore> = Arc::new(
         SqliteStore::open(dir.path().join("bench.db"))
@@ -269,15 +256,17 @@ async fn compare(scenario: &Scenario, next: &AtomicU32) {
             .expect("sqlite"),
     );
     let memory: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
-    let on_memory = Arc::new(bridge(&fakes, memory));
-    let on_sqlite = Arc::new(bridge(&fakes, sqlite));
+    let on_memory = Arc::new(bridge(fakes, memory));
+    let on_sqlite = Arc::new(bridge(fakes, sqlite));
     let http = reqwest::Client::new();
-    let base = fakes.uri();
+    let (zendesk, sunco) = (fakes.zendesk.url().to_owned(), fakes.sunco.url().to_owned());
     let flow = |bridge: Arc<Bridge>| {
+        let fakes = Arc::clone(fakes);
         move |n: u32| {
             let bridge = Arc::clone(&bridge);
+            let payload = fakes.payload(n);
             async move {
-                let event = parse_ticket_event(&payload(n)).expect("payload");
+                let event = parse_ticket_event(&payload).expect("payload");
                 let outcome = bridge.handle_unhandled_ticket(&event).await.expect("flow");
                 assert_eq!(outcome.comments.delivered.len(), 1);
             }
@@ -287,8 +276,16 @@ async fn compare(scenario: &Scenario, next: &AtomicU32) {
     rate(scenario, next, flow(Arc::clone(&on_memory))).await;
     let (mut floor, mut memory_rate, mut sqlite_rate) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..scenario.rounds {
-        let (http, base) = (http.clone(), base.clone());
-        let by_hand = move |n| bare(http.clone(), base.clone(), payload(n));
+        let (http, zendesk, sunco) = (http.clone(), zendesk.clone(), sunco.clone());
+        let fakes = Arc::clone(fakes);
+        let by_hand = move |n| {
+            bare(
+                http.clone(),
+                zendesk.clone(),
+                sunco.clone(),
+                fakes.payload(n),
+            )
+        };
         floor.push(rate(scenario, next, by_hand).await);
         memory_rate.push(rate(scenario, next, flow(Arc::clone(&on_memory))).await);
         sqlite_rate.push(rate(scenario, next, flow(Arc::clone(&on_sqlite))).await);
@@ -323,8 +320,14 @@ fn main() {
         "bridge end-to-end benchmark: {} cores; client on one thread, fakes on another",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    // Every round (and the warm-up) uses fresh tickets.
+    let customers: u32 = SCENARIOS
+        .iter()
+        .map(|s| s.tickets * (1 + 3 * s.rounds as u32))
+        .sum();
+    let fakes = Arc::new(Fakes::start(customers));
     let next = AtomicU32::new(0);
     for scenario in &SCENARIOS {
-        runtime.block_on(compare(scenario, &next));
+        runtime.block_on(compare(scenario, &fakes, &next));
     }
 }

@@ -15,3 +15,8 @@
 mod link_store;
 
 pub use link_store::{DEFAULT_LINK_STORE_URL, link_store_url_from_env, open_link_store};
+
+/// The README's Rust blocks, compiled as doc tests so that they cannot rot.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

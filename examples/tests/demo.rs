@@ -18,8 +18,8 @@ fn the_demo_runs_the_whole_story_and_exits_0() {
         "Sam (Support): Hi Jane! Your replacement part **shipped today**",
         "already delivered: 1, sent now: 0",
         "Jane: Great, thank you! Will it need tools?",
-        "ticket #4021 unlinked from the thread",
-        "Sam: No tools needed, it clicks in.",
+        "unlinked from the thread",
+        "Sam (Support): No tools needed, it clicks in.",
         "Done: every message crossed exactly once.",
     ] {
         assert!(

@@ -28,6 +28,7 @@ use crate::{
 };
 
 mod connections;
+mod deliveries;
 mod inbox;
 
 use connections::{Connections, Held};
@@ -565,98 +566,6 @@ impl Links for SqliteBackend {
         user.flatten()
             .as_deref()
             .map(|text| parse_uuid(text).map(UserId::from_uuid))
-            .transpose()
-    }
-}
-
-#[async_trait]
-impl Deliveries for SqliteBackend {
-    async fn delivery_claim(
-        &self,
-        source: &str,
-        source_message_id: &str,
-        lease: Duration,
-    ) -> Result<ClaimOutcome> {
-        let now = to_millis(self.clock.now());
-        let lease_until_ms = now.saturating_add(lease_millis(lease));
-        let token = Uuid::new_v4();
-        let token_text = token.hyphenated().to_string();
-        let claim = || {
-            sqlx::query_scalar::<_, i64>(CLAIM)
-                .bind(source)
-                .bind(source_message_id)
-                .bind(&token_text)
-                .bind(lease_until_ms)
-                .bind(now)
-        };
-        let claimed = |attempts: i64| {
-            ClaimOutcome::Claimed(DeliveryClaim {
-                source: source.to_owned(),
-                source_message_id: source_message_id.to_owned(),
-                token,
-                attempt: u32::try_from(attempts).unwrap_or(u32::MAX),
-                lease_until: from_millis(lease_until_ms),
-            })
-        };
-        let mut writer = self.writer().await?;
-        // The claim is one statement, atomic on its own: most claims win and are done in one
-        // round trip. A refusal is tried again in a transaction, so that the reason read
-        // agrees with the refused claim.
-        if let Some(attempts) = claim().fetch_optional(&mut *writer).await? {
-            return Ok(claimed(attempts));
-        }
-        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-        let outcome = match claim().fetch_optional(&mut *tx).await? {
-            Some(attempts) => claimed(attempts),
-            None => sqlx::query_as::<_, DeliveryRow>(SELECT_DELIVERY)
-                .bind(source)
-                .bind(source_message_id)
-                .fetch_one(&mut *tx)
-                .await?
-                .into_delivery(source, source_message_id)?
-                .refusal(),
-        };
-        tx.commit().await?;
-        Ok(outcome)
-    }
-
-    async fn delivery_renew(&self, claim: &mut DeliveryClaim, lease: Duration) -> Result<()> {
-        let lease_until_ms = to_millis(self.clock.now()).saturating_add(lease_millis(lease));
-        self.finish_claim(claim, STATE_CLAIMED, lease_until_ms, None, None)
-            .await?;
-        claim.lease_until = from_millis(lease_until_ms);
-        Ok(())
-    }
-
-    async fn delivery_complete(
-        &self,
-        claim: &DeliveryClaim,
-        target_message_id: &str,
-    ) -> Result<()> {
-        self.finish_claim(claim, STATE_DELIVERED, 0, Some(target_message_id), None)
-            .await
-    }
-
-    async fn delivery_fail(&self, claim: &DeliveryClaim, reason: &str) -> Result<()> {
-        self.finish_claim(claim, STATE_FAILED, 0, None, Some(reason))
-            .await
-    }
-
-    async fn delivery_release(&self, claim: &DeliveryClaim) -> Result<()> {
-        self.finish_claim(claim, STATE_CLAIMED, 0, None, None).await
-    }
-
-    async fn delivery_get(
-        &self,
-        source: &str,
-        source_message_id: &str,
-    ) -> Result<Option<Delivery>> {
-        let row: Option<DeliveryRow> = sqlx::query_as(SELECT_DELIVERY)
-            .bind(source)
-            .bind(source_message_id)
-            .fetch_optional(&mut *self.reader().await?)
-            .await?;
-        row.map(|row| row.into_delivery(source, source_message_id))
             .transpose()
     }
 }

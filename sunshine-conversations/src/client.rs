@@ -145,6 +145,12 @@ impl RetryPolicy {
         }
     }
 
+    /// Sets [`max_retry_after`](Self::max_retry_after).
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
+    }
+
     /// Sets the backoff delays.
     pub fn backoff(mut self, min: Duration, max: Duration) -> Self {
         self.min_backoff = min;

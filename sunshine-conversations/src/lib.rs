@@ -16,6 +16,8 @@
 //!   v2 event envelope. (The integration that sends them is made with
 //!   [`Client::integrations`].)
 //! - Errors: one [`Error`]; SunCo's `{"errors":[..]}` bodies become an [`ApiError`].
+//! - `testing` (feature): `FakeSunCo`, a stateful SunCo app on loopback with fault injection,
+//!   to test your service against.
 //!
 //! ```no_run
 //! # async fn demo() -> sunshine_conversations::Result<()> {
@@ -50,6 +52,8 @@ mod integrations;
 pub mod jwt;
 mod messages;
 mod open_enum;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod timestamp;
 mod users;
 

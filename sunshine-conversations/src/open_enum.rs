@@ -26,12 +26,16 @@ macro_rules! open_enum {
                     $name::Unknown(other) => other,
                 }
             }
+        }
 
-            fn from_text(text: &str) -> Self {
-                match text {
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                Ok(match text {
                     $( $text => $name::$variant, )+
                     other => $name::Unknown(other.to_owned()),
-                }
+                })
             }
         }
 
@@ -50,7 +54,10 @@ macro_rules! open_enum {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                let value = $name::from_text(&text);
+                let value: $name = match text.parse() {
+                    Ok(value) => value,
+                    Err(never) => match never {},
+                };
                 if let $name::Unknown(other) = &value {
                     tracing::debug!(value = %other, concat!("unknown ", stringify!($name)));
                 }

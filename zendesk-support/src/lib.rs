@@ -13,7 +13,10 @@
 //!   verification of a webhook request, and the trigger payload. (The Webhooks admin API,
 //!   which creates the webhook, is [`Client::webhooks`].)
 //! - Errors: one [`Error`]; Zendesk's error bodies, whatever their shape, become an
-//!   [`ApiError`]. 429 and 503 wait for `Retry-After` within a [`RetryPolicy`].
+//!   [`ApiError`]. 429 and 503 wait for `Retry-After` within a [`RetryPolicy`];
+//!   [`Error::is_retryable`] says whether a failed call is worth trying again.
+//! - `testing` (feature): `FakeZendesk`, a stateful Zendesk on loopback with fault injection,
+//!   to test your service against.
 //!
 //! ```no_run
 //! # async fn demo() -> zendesk_support::Result<()> {
@@ -36,6 +39,8 @@ mod error;
 pub mod inbound;
 mod open_enum;
 mod pagination;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod tickets;
 mod timestamp;
 mod triggers;

@@ -19,20 +19,16 @@
 mod fakes;
 mod memory;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use clap::{Parser, ValueEnum};
 use fakes::Fakes;
 use meya_links::PostgresStore;
 use meya_links::prelude::*;
-use serde_json::json;
 
 const SIGNING_SECRET: &str = "reliability-signing-secret";
 const TARGET_PASSWORD: &str = "reliability-target-password";
@@ -181,8 +177,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[derive(Clone)]
 struct Delivery {
     path: &'static str,
-    headers: Vec<(&'static str, String)>,
-    body: String,
+    headers: http::HeaderMap,
+    body: Vec<u8>,
 }
 
 struct Driver {
@@ -207,13 +203,11 @@ impl Driver {
             let live = self.servers.live();
             if !live.is_empty() {
                 let base = &live[lock(&self.rng).usize(0..live.len())];
-                let mut request = self
+                let request = self
                     .http
                     .post(format!("{base}{}", delivery.path))
+                    .headers(delivery.headers.clone())
                     .body(delivery.body.clone());
-                for (name, value) in &delivery.headers {
-                    request = request.header(*name, value);
-                }
                 self.deliveries.fetch_add(1, Ordering::Relaxed);
                 match request.send().await {
                     Ok(answer) if answer.status().is_success() => return,
@@ -257,60 +251,11 @@ impl Driver {
         }
     }
 
-    fn zendesk_webhook(&self, t: u32, ticket: i64, status: &str) -> Delivery {
-        let body = json!({
-            "ticket": {"id": ticket.to_string(), "status": status, "tags": "sunco_send",
-                       "requester": {"id": fakes::requester(t).to_string(), "email": fakes::email(t),
-                                     "name": "Customer"}},
-            "current_user": {"id": fakes::AGENT.to_string(), "role": "Agent", "email": "agent@acme.test"}
-        })
-        .to_string();
-        let timestamp = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        let signature = zendesk_support::inbound::compute_signature(
-            SIGNING_SECRET,
-            &timestamp,
-            body.as_bytes(),
-        );
-        Delivery {
-            path: "/webhooks/zendesk",
-            headers: vec![
-                ("x-zendesk-webhook-signature", signature),
-                ("x-zendesk-webhook-signature-timestamp", timestamp),
-                (
-                    "authorization",
-                    format!(
-                        "Basic {}",
-                        STANDARD.encode(format!("meya:{TARGET_PASSWORD}"))
-                    ),
-                ),
-            ],
-            body,
-        }
-    }
-
-    fn customer_message(t: u32, n: u32, text: &str) -> Delivery {
-        let body = json!({"app": {"id": "app_1"}, "webhook": {"id": "wh", "version": "v2"},
-            "events": [{"id": format!("ev-{t}-{n}"), "type": "conversation:message",
-                        "createdAt": "2026-11-28T00:00:00.000Z",
-                        "payload": {"conversation": {"id": fakes::conversation(t), "type": "personal"},
-                                    "message": {"id": format!("m-{t}-{n}"),
-                                                "author": {"type": "user", "userId": fakes::sunco_user(t)},
-                                                "content": {"type": "text", "text": text}}}}]})
-        .to_string();
-        Delivery {
-            path: "/webhooks/sunco",
-            headers: vec![("x-api-key", SUNCO_SECRET.to_owned())],
-            body,
-        }
-    }
-
     /// Waits for `done` to hold; false after the step deadline.
-    async fn wait_for(&self, mut done: impl FnMut(&fakes::World) -> bool) -> bool {
+    async fn wait_for(&self, mut done: impl FnMut(&Fakes) -> bool) -> bool {
         let deadline = Instant::now() + STEP_DEADLINE;
         while Instant::now() < deadline {
-            if done(&self.fakes.world()) {
+            if done(&self.fakes) {
                 return true;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
@@ -321,41 +266,34 @@ impl Driver {
     /// One customer's whole story; answers how many steps timed out.
     async fn play(self: Arc<Self>, t: u32) -> u32 {
         let mut lost = 0;
-        let (ticket, first) = self
-            .fakes
-            .world()
-            .open_ticket(t, &format!("agent {t} says hello"));
-        self.deliver(self.zendesk_webhook(t, ticket, "Open")).await;
-        if !self.wait_for(|world| delivered(world, t, first)).await {
+        let (ticket, first) = self.fakes.open_ticket(t, &format!("agent {t} says hello"));
+        self.deliver(self.fakes.ticket_webhook(ticket)).await;
+        if !self.wait_for(|fakes| fakes.delivered(t, first)).await {
             lost += 1;
         }
         for n in 1..=self.args.replies {
             let text = reply_text(t, n);
-            self.deliver(Self::customer_message(t, n, &text)).await;
-            if !self.wait_for(|world| reply_count(world, &text) > 0).await {
+            self.deliver(self.fakes.customer_message(t, &text)).await;
+            if !self.wait_for(|fakes| fakes.reply_count(t, &text) > 0).await {
                 lost += 1;
             }
             let comment = self
                 .fakes
-                .world()
                 .agent_comment(ticket, &format!("agent {t} answers {n}"));
-            self.deliver(self.zendesk_webhook(t, ticket, "Open")).await;
-            if !self.wait_for(|world| delivered(world, t, comment)).await {
+            self.deliver(self.fakes.ticket_webhook(ticket)).await;
+            if !self.wait_for(|fakes| fakes.delivered(t, comment)).await {
                 lost += 1;
             }
         }
-        if let Some(found) = self.fakes.world().tickets.get_mut(&ticket) {
-            found.status = "solved".into();
-        }
-        self.deliver(self.zendesk_webhook(t, ticket, "Solved"))
-            .await;
+        self.fakes.solve(ticket);
+        self.deliver(self.fakes.ticket_webhook(ticket)).await;
         // The customer writes again later: a new ticket (or, if it overtook the solve, one
         // more comment on the old one). Either way, once.
         tokio::time::sleep(Duration::from_millis(200)).await;
         let last = self.args.replies + 1;
         let text = reply_text(t, last);
-        self.deliver(Self::customer_message(t, last, &text)).await;
-        if !self.wait_for(|world| reply_count(world, &text) > 0).await {
+        self.deliver(self.fakes.customer_message(t, &text)).await;
+        if !self.wait_for(|fakes| fakes.reply_count(t, &text) > 0).await {
             lost += 1;
         }
         lost
@@ -364,37 +302,6 @@ impl Driver {
 
 fn reply_text(t: u32, n: u32) -> String {
     format!("customer {t} reply {n}")
-}
-
-/// Whether an agent comment reached customer `t`'s conversation.
-fn delivered(world: &fakes::World, t: u32, comment: i64) -> bool {
-    world
-        .messages
-        .get(&fakes::conversation(t))
-        .is_some_and(|messages| {
-            messages.iter().any(|m| {
-                m.metadata["zendesk_comment_id"]
-                    .as_str()
-                    .and_then(|id| id.parse::<i64>().ok())
-                    == Some(comment)
-            })
-        })
-}
-
-/// How often a customer's text was posted to Zendesk.
-fn reply_count(world: &fakes::World, text: &str) -> usize {
-    world.customer_paragraphs.get(text).copied().unwrap_or(0)
-}
-
-/// Serves the fakes on a loopback port; answers their base URL.
-async fn serve(fakes: &Arc<Fakes>) -> Result<String, Failure> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    let router = fakes::router(Arc::clone(fakes));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    Ok(url)
 }
 
 /// The bridge-server binary: `--server-binary`, else the one beside this binary.
@@ -411,7 +318,7 @@ fn server_binary(args: &Args) -> Result<PathBuf, Failure> {
 /// The servers' environment: the fakes, the store, short timeouts and leases (in a settings
 /// file written to `dir`).
 fn server_env(
-    fake_url: &str,
+    fakes: &Fakes,
     store_url: &str,
     dir: &std::path::Path,
 ) -> Result<Vec<(String, String)>, Failure> {
@@ -425,7 +332,7 @@ fn server_env(
         ),
     )?;
     Ok([
-        ("ZENDESK_BASE_URL", fake_url),
+        ("ZENDESK_BASE_URL", fakes.zendesk.url()),
         ("ZENDESK_BOT_AGENT_EMAIL", "bot@acme.test"),
         ("ZENDESK_BOT_AGENT_API_TOKEN", "zd-token"),
         ("ZENDESK_TARGET_PASSWORD", TARGET_PASSWORD),
@@ -434,7 +341,7 @@ fn server_env(
         ("SUNCO_KEY_ID", "app_key"),
         ("SUNCO_KEY_SECRET", "key-secret"),
         ("SUNCO_WEBHOOK_SECRET", SUNCO_SECRET),
-        ("SUNCO_BASE_URL", fake_url),
+        ("SUNCO_BASE_URL", fakes.sunco.url()),
         ("LINK_STORE_URL", store_url),
         ("BRIDGE_CONFIG", &settings.display().to_string()),
         ("BIND", "127.0.0.1:0"),
@@ -468,10 +375,17 @@ async fn run(args: Args) -> Result<bool, Failure> {
     } else {
         0.0
     };
-    let fakes = Fakes::new(fault_rate, Duration::from_millis(1500), args.seed);
-    let fake_url = serve(&fakes).await?;
+    let fakes = Arc::new(
+        Fakes::start(
+            args.tickets,
+            fault_rate,
+            Duration::from_millis(1500),
+            args.seed,
+        )
+        .await?,
+    );
     let dir = tempfile::tempdir()?;
-    let env = server_env(&fake_url, &store_url, dir.path())?;
+    let env = server_env(&fakes, &store_url, dir.path())?;
     let servers = Arc::new(Servers {
         binary: server_binary(&args)?,
         env,
@@ -554,7 +468,7 @@ async fn run(args: Args) -> Result<bool, Failure> {
     }
     let report = check(&driver);
     servers.stop_all();
-    let counters = &fakes.counters;
+    let counts = fakes.counts();
     println!(
         "events {} deliveries {} ({:.0} deliveries/s) in {:.1} s",
         driver.events.load(Ordering::Relaxed),
@@ -564,11 +478,11 @@ async fn run(args: Args) -> Result<bool, Failure> {
     );
     println!(
         "upstream calls {}: injected 500 {}, 429 {}, hang {}, reset {}; kills {}",
-        counters.calls.load(Ordering::Relaxed),
-        counters.refused_500.load(Ordering::Relaxed),
-        counters.refused_429.load(Ordering::Relaxed),
-        counters.hung.load(Ordering::Relaxed),
-        counters.reset.load(Ordering::Relaxed),
+        counts.calls,
+        counts.refused,
+        counts.rate_limited,
+        counts.hung,
+        counts.reset,
         kills.load(Ordering::Relaxed),
     );
     println!(
@@ -621,42 +535,13 @@ struct Report {
 
 /// Counts every agent comment in SunCo and every customer message in Zendesk.
 fn check(driver: &Driver) -> Report {
-    let world = driver.fakes.world();
+    let fakes = &driver.fakes;
     let mut report = Report::default();
     for t in 0..driver.args.tickets {
-        let mut sent: HashMap<String, usize> = HashMap::new();
-        for message in world
-            .messages
-            .get(&fakes::conversation(t))
-            .into_iter()
-            .flatten()
-        {
-            let key = format!(
-                "{}/{}",
-                message.metadata["zendesk_comment_id"], message.metadata["zendesk_part"]
-            );
-            *sent.entry(key).or_default() += 1;
-        }
-        let ticket = 10_000 + i64::from(t);
-        let comments: Vec<i64> = world
-            .tickets
-            .get(&ticket)
-            .map(|found| {
-                found
-                    .comments
-                    .iter()
-                    .filter(|c| c.author == fakes::AGENT && c.public)
-                    .map(|c| c.id)
-                    .collect()
-            })
-            .unwrap_or_default();
-        for comment in comments {
+        let sent = fakes.sent_to(t);
+        for comment in fakes.agent_comments(t) {
             report.comments += 1;
-            match sent
-                .get(&format!("\"{comment}\"/\"0\""))
-                .copied()
-                .unwrap_or(0)
-            {
+            match sent.get(&format!("{comment}/0")).copied().unwrap_or(0) {
                 0 => report.comments_lost += 1,
                 1 => report.comments_once += 1,
                 _ => report.comments_duplicated += 1,
@@ -664,7 +549,7 @@ fn check(driver: &Driver) -> Report {
         }
         for n in 1..=driver.args.replies + 1 {
             report.replies += 1;
-            match reply_count(&world, &reply_text(t, n)) {
+            match fakes.reply_count(t, &reply_text(t, n)) {
                 0 => report.replies_lost += 1,
                 1 => report.replies_once += 1,
                 _ => report.replies_duplicated += 1,

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use super::{Args, Driver, Failure, Fakes, Servers, lock, serve, server_binary, server_env};
+use super::{Args, Driver, Failure, Fakes, Servers, lock, server_binary, server_env};
 
 const IDLE_TARGET_MB: f64 = 30.0;
 const LOAD_TARGET_MB: f64 = 80.0;
@@ -28,13 +28,13 @@ pub(crate) async fn run(mut args: Args) -> Result<bool, Failure> {
     // Memory under load, not under repeats: every webhook is a new cold ticket.
     args.repeat_rate = 0.0;
     args.concurrent_rate = 0.0;
-    let fakes = Fakes::new(0.0, Duration::from_millis(1500), args.seed);
-    let fake_url = serve(&fakes).await?;
+    let fakes =
+        Arc::new(Fakes::start(args.tickets, 0.0, Duration::from_millis(1500), args.seed).await?);
     let dir = tempfile::tempdir()?;
     let store_url = format!("sqlite://{}", dir.path().join("links.db").display());
     let servers = Arc::new(Servers {
         binary: server_binary(&args)?,
-        env: server_env(&fake_url, &store_url, dir.path())?,
+        env: server_env(&fakes, &store_url, dir.path())?,
         dir: dir.path().to_path_buf(),
         addresses: RwLock::new(vec![None]),
         children: Mutex::new(vec![None]),
@@ -86,24 +86,15 @@ pub(crate) async fn run(mut args: Args) -> Result<bool, Failure> {
         for t in wave {
             let driver = Arc::clone(&driver);
             sends.spawn(async move {
-                let (ticket, _) = driver.fakes.world().open_ticket(t, "hello");
-                driver
-                    .send_once(&driver.zendesk_webhook(t, ticket, "Open"))
-                    .await;
+                let (ticket, _) = driver.fakes.open_ticket(t, "hello");
+                driver.send_once(&driver.fakes.ticket_webhook(ticket)).await;
             });
         }
         while sends.join_next().await.is_some() {}
     }
     // Every ticket's message delivered: the load is over.
     let all_delivered = driver
-        .wait_for(|world| {
-            (0..tickets).all(|t| {
-                world
-                    .messages
-                    .get(&super::fakes::conversation(t))
-                    .is_some_and(|messages| !messages.is_empty())
-            })
-        })
+        .wait_for(|fakes| (0..tickets).all(|t| fakes.any_delivered(t)))
         .await;
     let elapsed = started.elapsed();
     loaded.store(false, Ordering::Relaxed);

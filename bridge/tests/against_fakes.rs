@@ -1,0 +1,237 @@
+//! The whole two-way sync against the SDKs' stateful fakes (`FakeZendesk`, `FakeSunCo`):
+//! what a user's own service test looks like. The other test files check exact requests
+//! with wiremock; these check what both sides end up holding.
+
+// A failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bridge::config::Config;
+use bridge::{Bridge, SunCoEventOutcome, ZendeskWebhookOutcome};
+use meya_links::LinkStore;
+use sunshine_conversations::testing::{FakeSunCo, Fault, FaultRule};
+use zendesk_support::testing::FakeZendesk;
+
+/// Both fakes, an agent, a customer known to both, and a bridge on them.
+struct World {
+    zendesk: FakeZendesk,
+    sunco: FakeSunCo,
+    agent: i64,
+    jane: i64,
+    conversation: String,
+    bridge: Bridge,
+}
+
+async fn world(store: Arc<dyn LinkStore>) -> World {
+    let zendesk = FakeZendesk::builder()
+        .signing_secret("zendesk-secret")
+        .basic_auth("meya", "target-pass")
+        .start()
+        .await
+        .unwrap();
+    let sunco = FakeSunCo::builder()
+        .app_id("app_1")
+        .webhook_secret("sunco-secret")
+        .start()
+        .await
+        .unwrap();
+    let agent = zendesk.add_agent("Sam", "sam@acme.test");
+    let jane = zendesk.add_end_user("Jane Doe", "jane@example.com");
+    let (_, conversation) = sunco.add_user("jane@example.com");
+    let config = Config::loader()
+        .toml(&format!(
+            r#"markdown = true
+base_url = "{zendesk}"
+bot_agent_email = "bot@acme.test"
+bot_agent_api_token = "zd-token"
+target_password = "target-pass"
+webhook_signing_secret = "zendesk-secret"
+api_timeout = "300ms"
+unlink_ticket_status = ["closed", "solved"]
+[filter]
+rx_unhandled_ticket = "{filter}"
+[sunshine_conversations]
+app_id = "app_1"
+key_id = "app_key"
+key_secret = "key-secret"
+webhook_secret = "sunco-secret"
+base_url = "{sunco}"
+"#,
+            zendesk = zendesk.url(),
+            sunco = sunco.url(),
+            filter = common::SEED_FILTER,
+        ))
+        .unwrap()
+        .build()
+        .unwrap();
+    let bridge = Bridge::new(config, store).unwrap();
+    World {
+        zendesk,
+        sunco,
+        agent,
+        jane,
+        conversation,
+        bridge,
+    }
+}
+
+impl World {
+    /// The agent opens a `sunco_send` ticket for Jane and the trigger fires.
+    async fn agent_starts(&self, text: &str) -> i64 {
+        let (ticket, _) = self.zendesk.open_ticket(self.jane, self.agent, text);
+        self.zendesk.add_tags(ticket, &["sunco_send"]);
+        let outcome = self.ticket_webhook(ticket).await;
+        assert!(
+            matches!(outcome, ZendeskWebhookOutcome::Started(_)),
+            "{outcome:?}"
+        );
+        ticket
+    }
+
+    async fn ticket_webhook(&self, ticket: i64) -> ZendeskWebhookOutcome {
+        let webhook = self.zendesk.ticket_webhook(ticket, self.agent).unwrap();
+        self.bridge
+            .handle_zendesk_webhook(&webhook.headers, &webhook.body)
+            .await
+            .unwrap()
+    }
+
+    async fn jane_writes(&self, text: &str) -> Vec<SunCoEventOutcome> {
+        let webhook = self
+            .sunco
+            .customer_message(&self.conversation, text)
+            .unwrap();
+        self.bridge
+            .handle_sunco_webhook(&webhook.headers, &webhook.body)
+            .await
+            .unwrap()
+    }
+
+    /// What Jane wrote on a ticket, in order.
+    fn janes_comments(&self, ticket: i64) -> Vec<String> {
+        self.zendesk
+            .ticket(ticket)
+            .map(|found| found.comments)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|comment| comment.author_id == self.jane)
+            .map(|comment| comment.body)
+            .collect()
+    }
+}
+
+async fn a_conversation_goes_both_ways_and_solving_unlinks(store: Arc<dyn LinkStore>) {
+    let world = world(store).await;
+    let ticket = world.agent_starts("Your part shipped.").await;
+    assert_eq!(
+        world.sunco.business_texts(&world.conversation),
+        ["Your part shipped."]
+    );
+    world.jane_writes("Thanks! When does it arrive?").await;
+    assert_eq!(
+        world.janes_comments(ticket),
+        ["Thanks! When does it arrive?"]
+    );
+    world
+        .zendesk
+        .add_comment(ticket, world.agent, "Friday.", true);
+    world
+        .zendesk
+        .add_comment(ticket, world.agent, "Internal: check stock", false);
+    world.zendesk.set_status(ticket, "solved");
+    let solved = world.ticket_webhook(ticket).await;
+    assert!(
+        matches!(solved, ZendeskWebhookOutcome::Unlinked { .. }),
+        "{solved:?}"
+    );
+    assert_eq!(
+        world.sunco.business_texts(&world.conversation),
+        ["Your part shipped.", "Friday."],
+        "the internal note stays in Zendesk"
+    );
+    // Solved and unlinked: Jane's next message opens a new ticket.
+    let later = world.jane_writes("One more question").await;
+    let [SunCoEventOutcome::TicketCreated { ticket_id, .. }] = later.as_slice() else {
+        panic!("{later:?}");
+    };
+    assert_ne!(*ticket_id, ticket);
+    assert_eq!(world.janes_comments(*ticket_id), ["One more question"]);
+}
+
+async fn a_reply_to_a_ticket_closed_unseen_opens_one_follow_up(store: Arc<dyn LinkStore>) {
+    let world = world(store).await;
+    let ticket = world.agent_starts("Hello Jane").await;
+    // Closed in Zendesk without a webhook the bridge heard (the trigger excludes it).
+    world.zendesk.set_status(ticket, "closed");
+    world.jane_writes("Are you there?").await;
+    let follow_ups: Vec<_> = world
+        .zendesk
+        .tickets()
+        .into_iter()
+        .filter(|t| t.via_followup_source_id == Some(ticket))
+        .collect();
+    assert_eq!(follow_ups.len(), 1, "{:?}", world.zendesk.tickets());
+    assert_eq!(world.janes_comments(follow_ups[0].id), ["Are you there?"]);
+    world.jane_writes("Hello?").await;
+    assert_eq!(
+        world.janes_comments(follow_ups[0].id),
+        ["Are you there?", "Hello?"],
+        "the follow-up is now the linked ticket"
+    );
+}
+
+async fn a_message_post_that_hangs_after_writing_is_not_sent_twice(store: Arc<dyn LinkStore>) {
+    let world = world(store).await;
+    let ticket = world.agent_starts("First").await;
+    world
+        .zendesk
+        .add_comment(ticket, world.agent, "Second", true);
+    // SunCo stores the message, but the answer comes after the bridge's timeout.
+    world.sunco.control().fail(
+        FaultRule::new(Fault::Hang(Duration::from_secs(2)))
+            .method(http::Method::POST)
+            .times(1),
+    );
+    let webhook = world.zendesk.ticket_webhook(ticket, world.agent).unwrap();
+    let first = world
+        .bridge
+        .handle_zendesk_webhook(&webhook.headers, &webhook.body)
+        .await;
+    assert!(first.is_err(), "the timeout is not a success: {first:?}");
+    // Zendesk retries the webhook; the bridge finds the message SunCo already holds.
+    world.ticket_webhook(ticket).await;
+    world.ticket_webhook(ticket).await;
+    assert_eq!(
+        world.sunco.business_texts(&world.conversation),
+        ["First", "Second"]
+    );
+    assert_eq!(world.sunco.control().counts().hung, 1);
+}
+
+async fn a_repeated_customer_webhook_makes_one_comment(store: Arc<dyn LinkStore>) {
+    let world = world(store).await;
+    let ticket = world.agent_starts("Hi").await;
+    let webhook = world
+        .sunco
+        .customer_message(&world.conversation, "Only once")
+        .unwrap();
+    for _ in 0..3 {
+        world
+            .bridge
+            .handle_sunco_webhook(&webhook.headers, &webhook.body)
+            .await
+            .unwrap();
+    }
+    assert_eq!(world.janes_comments(ticket), ["Only once"]);
+}
+
+on_every_store!(
+    a_conversation_goes_both_ways_and_solving_unlinks,
+    a_reply_to_a_ticket_closed_unseen_opens_one_follow_up,
+    a_message_post_that_hangs_after_writing_is_not_sent_twice,
+    a_repeated_customer_webhook_makes_one_comment,
+);
