@@ -93,7 +93,7 @@ pub use bridge::Bridge;
 pub use error::{Error, Result};
 pub use flows::agent_comments::{
     AgentCommentsOutcome, COMMENT_ID_KEY, DeliveredComment, PART_KEY, RefusedComment,
-    SkippedComment,
+    SkippedComment, settled_comments_key,
 };
 pub use flows::customer_messages::SunCoEventOutcome;
 pub use flows::starting_conversation::{Link, StartOutcome};

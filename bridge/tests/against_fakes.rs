@@ -229,9 +229,85 @@ async fn a_repeated_customer_webhook_makes_one_comment(store: Arc<dyn LinkStore>
     assert_eq!(world.janes_comments(ticket), ["Only once"]);
 }
 
+/// A long ticket: after the first webhook, each new comment costs one page of comments and
+/// one delivery record, however long the history; a comment made while nobody listened is
+/// still delivered, in order.
+async fn a_long_tickets_new_comment_reads_one_page(store: Arc<dyn LinkStore>) {
+    let world = world(Arc::clone(&store)).await;
+    let (ticket, _) = world.zendesk.open_ticket(world.jane, world.agent, "c0");
+    world.zendesk.add_tags(ticket, &["sunco_send"]);
+    for n in 1..250 {
+        world
+            .zendesk
+            .add_comment(ticket, world.agent, &format!("c{n}"), true);
+        if n % 50 == 0 {
+            world
+                .zendesk
+                .add_comment(ticket, world.agent, "note", false);
+        }
+    }
+    world
+        .zendesk
+        .backdate_comments(ticket, Duration::from_secs(3600));
+    let started = world.ticket_webhook(ticket).await;
+    let ZendeskWebhookOutcome::Started(started) = started else {
+        panic!("{started:?}");
+    };
+    assert_eq!(started.comments.delivered.len(), 250);
+
+    let reads = || {
+        world
+            .zendesk
+            .control()
+            .requests_to("GET", &format!("/api/v2/tickets/{ticket}/comments"))
+            .len()
+    };
+    let before = reads();
+    world
+        .zendesk
+        .add_comment(ticket, world.agent, "new one", true);
+    let synced = world.ticket_webhook(ticket).await;
+    let ZendeskWebhookOutcome::Synced { comments, .. } = synced else {
+        panic!("{synced:?}");
+    };
+    assert_eq!(comments.delivered.len(), 1);
+    assert_eq!(reads() - before, 1, "one page, newest first");
+    assert!(
+        world
+            .zendesk
+            .control()
+            .requests_to("GET", "/api/v2/tickets")
+            .last()
+            .unwrap()
+            .query_param("sort")
+            .as_deref()
+            == Some("-created_at")
+    );
+
+    // Two comments while the webhook was lost, then one webhook: both, in order.
+    world
+        .zendesk
+        .add_comment(ticket, world.agent, "while down 1", true);
+    world
+        .zendesk
+        .add_comment(ticket, world.agent, "while down 2", true);
+    world.ticket_webhook(ticket).await;
+    let texts = world.sunco.business_texts(&world.conversation);
+    assert_eq!(texts.len(), 253);
+    assert_eq!(&texts[250..], ["new one", "while down 1", "while down 2"]);
+    assert_eq!(
+        texts[..250],
+        (0..250).map(|n| format!("c{n}")).collect::<Vec<_>>()[..]
+    );
+    // Repeats send nothing.
+    world.ticket_webhook(ticket).await;
+    assert_eq!(world.sunco.business_texts(&world.conversation).len(), 253);
+}
+
 on_every_store!(
     a_conversation_goes_both_ways_and_solving_unlinks,
     a_reply_to_a_ticket_closed_unseen_opens_one_follow_up,
     a_message_post_that_hangs_after_writing_is_not_sent_twice,
     a_repeated_customer_webhook_makes_one_comment,
+    a_long_tickets_new_comment_reads_one_page,
 );

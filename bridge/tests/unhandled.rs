@@ -22,7 +22,6 @@ async fn mount_comments(fakes: &Fakes) {
     Mock::given(method("GET"))
         .and(path("/api/v2/tickets/4021/comments"))
         .and(query_param("include", "users"))
-        .and(query_param("page[size]", "100"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "comments": [
                 {"id": 1001, "author_id": 9, "public": true, "body": "Hello **Jane**, your order shipped."},

@@ -95,6 +95,7 @@ pub struct CommentsRequest<'c> {
     page_size: u32,
     after: Option<String>,
     include_users: bool,
+    newest_first: bool,
 }
 
 impl<'c> CommentsRequest<'c> {
@@ -105,7 +106,15 @@ impl<'c> CommentsRequest<'c> {
             page_size: 100,
             after: None,
             include_users: false,
+            newest_first: false,
         }
+    }
+
+    /// Newest comments first (`sort=-created_at`), so that a caller interested in what is
+    /// new reads one page, not the whole history.
+    pub fn newest_first(mut self) -> Self {
+        self.newest_first = true;
+        self
     }
 
     /// Comments per page, 1 to 100 (default 100).
@@ -143,6 +152,9 @@ impl<'c> CommentsRequest<'c> {
             }
             if self.include_users {
                 query.append_pair("include", "users");
+            }
+            if self.newest_first {
+                query.append_pair("sort", "-created_at");
             }
         }
         let page: CommentsPage =

@@ -39,7 +39,9 @@ pub trait StoreSite: Send + Sync {
     async fn cleanup(&self) {}
 }
 
+mod counting;
 mod sites;
+pub use counting::CountingStore;
 pub use sites::{MemorySite, PostgresSite, SqliteSite};
 
 /// Runs every conformance case as its own `#[tokio::test]`.

@@ -342,6 +342,17 @@ impl FakeZendesk {
         lock(&self.state).add_comment(ticket, author, text, public)
     }
 
+    /// Moves a ticket's comments `by` into the past, as if its history were old (the
+    /// comments keep their order and ids).
+    pub fn backdate_comments(&self, ticket: i64, by: std::time::Duration) {
+        if let Some(found) = lock(&self.state).tickets.get_mut(&ticket) {
+            for comment in &mut found.comments {
+                comment.created_at -= by;
+            }
+            found.created_at -= by;
+        }
+    }
+
     /// Changes a ticket's status, e.g. to `solved` or `closed`.
     pub fn set_status(&self, ticket: i64, status: &str) {
         if let Some(found) = lock(&self.state).tickets.get_mut(&ticket) {

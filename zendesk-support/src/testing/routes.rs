@@ -364,14 +364,29 @@ async fn list_comments(
         },
         None => 0,
     };
-    let page: Vec<&FakeComment> = ticket.comments.iter().skip(start).take(size).collect();
+    // Oldest first, or newest first with `sort=-created_at` (cursor pagination's sort).
+    let page: Vec<&FakeComment> = if query.get("sort").map(String::as_str) == Some("-created_at") {
+        ticket
+            .comments
+            .iter()
+            .rev()
+            .skip(start)
+            .take(size)
+            .collect()
+    } else {
+        ticket.comments.iter().skip(start).take(size).collect()
+    };
     let end = start + page.len();
     let has_more = end < ticket.comments.len();
+    let sort = query
+        .get("sort")
+        .map(|sort| format!("&sort={sort}"))
+        .unwrap_or_default();
     let mut body = json!({
         "comments": page.iter().map(|comment| comment_json(comment, &world, &base(&headers))).collect::<Vec<_>>(),
         "meta": {"has_more": has_more, "after_cursor": has_more.then(|| format!("c{end}")),
                  "before_cursor": (start > 0).then(|| format!("c{start}"))},
-        "links": {"next": has_more.then(|| format!("/api/v2/tickets/{}/comments?page[after]=c{end}", ticket.id))},
+        "links": {"next": has_more.then(|| format!("/api/v2/tickets/{}/comments?page[after]=c{end}{sort}", ticket.id))},
     });
     if query
         .get("include")

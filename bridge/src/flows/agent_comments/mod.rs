@@ -11,6 +11,16 @@
 //! - A comment SunCo refuses for what it is (400, 413, 422) is cut smaller and tried again;
 //!   refused at every size, it is recorded as failed, the agent is told by an internal note,
 //!   and the comments after it still go.
+//! - A webhook's cost does not grow with the ticket's history: the thread keeps, per ticket,
+//!   how far its comments are settled (see [`settled_comments_key`]), and a webhook reads
+//!   the newest page and claims only the comments after that point, plus those of the last
+//!   two minutes (comments may commit out of id order). One Zendesk read and seven store
+//!   calls per new comment at 10 or 1,000 earlier comments (`cargo bench -p bridge --bench
+//!   history`).
+
+mod window;
+
+pub use window::settled_comments_key;
 
 use std::collections::HashMap;
 
@@ -141,7 +151,13 @@ pub(crate) async fn deliver(
     requester_id: i64,
     conversation_id: &str,
 ) -> Result<AgentCommentsOutcome> {
-    let delivered = deliver_to(context, ticket_id, requester_id, conversation_id).await;
+    let to = Recipient {
+        thread,
+        ticket_id,
+        requester_id,
+        conversation_id,
+    };
+    let delivered = deliver_to(context, &to).await;
     if let Err(Error::SunCo(error)) = &delivered
         && error.status() == Some(404)
     {
@@ -154,116 +170,154 @@ pub(crate) async fn deliver(
     delivered
 }
 
-async fn deliver_to(
-    context: &Context,
-    ticket_id: i64,
-    requester_id: i64,
-    conversation_id: &str,
-) -> Result<AgentCommentsOutcome> {
-    let page = context
-        .zendesk
-        .tickets()
-        .comments(ticket_id)
-        .include_users()
-        .all_pages()
-        .await?;
-    let mut outcome = AgentCommentsOutcome::default();
-    for comment in &page.items {
-        if !comment.public {
-            continue;
-        }
-        let claim = match context
-            .store
-            .delivery_claim(
-                ZENDESK_SUPPORT,
-                &comment.id.to_string(),
-                context.config.claim_lease,
-            )
-            .await?
-        {
-            ClaimOutcome::Claimed(claim) => claim,
-            ClaimOutcome::Delivered { .. } | ClaimOutcome::Failed { .. } => {
-                outcome.already_delivered += 1;
-                continue;
-            }
-            ClaimOutcome::InProgress { .. } => {
-                outcome.in_progress += 1;
-                break;
-            }
-            _ => continue,
-        };
-        // Decided once and recorded: a CC'd person's reply stays unsent even if their
-        // role changes later.
-        let author = match agent_author(comment, &page.users, requester_id) {
-            Ok(author) => author,
-            Err(reason) => {
-                context.store.delivery_complete(&claim, "").await?;
-                tracing::debug!(comment_id = comment.id, reason, "comment not sent");
-                outcome.skipped.push(SkippedComment {
-                    comment_id: comment.id,
-                    reason,
-                });
-                continue;
-            }
-        };
-        // A later attempt follows a worker that may have sent some parts before it
-        // stopped: find them by their metadata and send only the rest.
-        let sent = if claim.attempt() > 1 {
-            parts_already_sent(context, conversation_id, comment.id).await?
+async fn deliver_to(context: &Context, to: &Recipient<'_>) -> Result<AgentCommentsOutcome> {
+    let window = window::read(context, to.thread, to.ticket_id).await?;
+    let mut outcome = AgentCommentsOutcome {
+        already_delivered: window.settled_public,
+        ..AgentCommentsOutcome::default()
+    };
+    // How many comments, from the window's oldest, are settled: the mark moves past them.
+    let mut settled = 0;
+    for (index, comment) in window.comments.iter().enumerate() {
+        let step = if comment.public {
+            one_comment(context, to, &window.users, comment, &mut outcome).await?
         } else {
-            HashMap::new()
+            Step::Settled
         };
-        let mut message_ids = Vec::new();
-        let sending = send_comment(
-            context,
-            ticket_id,
-            comment,
-            author.as_deref(),
-            conversation_id,
-            sent,
-            &mut message_ids,
-        )
-        .await;
-        match sending {
-            Ok(()) => {
-                context
-                    .store
-                    .delivery_complete(&claim, &message_ids.join(","))
-                    .await?;
-                outcome.delivered.push(DeliveredComment {
-                    comment_id: comment.id,
-                    message_ids,
-                });
-            }
-            Err(error) if is_refusal(&error) => {
-                let reason = crate::error::describe(&error);
-                refused(
-                    context,
-                    ticket_id,
-                    comment.id,
-                    &claim,
-                    &reason,
-                    message_ids.len(),
-                )
-                .await?;
-                outcome.refused.push(RefusedComment {
-                    comment_id: comment.id,
-                    reason,
-                });
-            }
-            Err(error) => {
-                settle_failed(
-                    context.store.as_ref(),
-                    &claim,
-                    &error,
-                    context.config.api_timeout,
-                )
-                .await;
-                return Err(error);
-            }
+        match step {
+            Step::Settled if settled == index => settled = index + 1,
+            Step::Settled | Step::Unsettled => {}
+            // Another worker is sending it: stop here, to keep the order.
+            Step::Busy => break,
         }
     }
+    window::advance(context, to.thread, to.ticket_id, &window, settled).await;
     Ok(outcome)
+}
+
+/// A ticket and where its comments go.
+struct Recipient<'a> {
+    thread: &'a ThreadId,
+    ticket_id: i64,
+    requester_id: i64,
+    conversation_id: &'a str,
+}
+
+/// What became of one comment.
+enum Step {
+    /// Delivered, skipped or refused, now or before.
+    Settled,
+    /// Another worker holds it.
+    Busy,
+    /// Neither: looked at again next time.
+    Unsettled,
+}
+
+/// Claims one public comment and delivers it, skips it or records its refusal.
+async fn one_comment(
+    context: &Context,
+    to: &Recipient<'_>,
+    users: &[User],
+    comment: &Comment,
+    outcome: &mut AgentCommentsOutcome,
+) -> Result<Step> {
+    let Recipient {
+        ticket_id,
+        requester_id,
+        conversation_id,
+        ..
+    } = *to;
+    let claim = match context
+        .store
+        .delivery_claim(
+            ZENDESK_SUPPORT,
+            &comment.id.to_string(),
+            context.config.claim_lease,
+        )
+        .await?
+    {
+        ClaimOutcome::Claimed(claim) => claim,
+        ClaimOutcome::Delivered { .. } | ClaimOutcome::Failed { .. } => {
+            outcome.already_delivered += 1;
+            return Ok(Step::Settled);
+        }
+        ClaimOutcome::InProgress { .. } => {
+            outcome.in_progress += 1;
+            return Ok(Step::Busy);
+        }
+        _ => return Ok(Step::Unsettled),
+    };
+    // Decided once and recorded: a CC'd person's reply stays unsent even if their
+    // role changes later.
+    let author = match agent_author(comment, users, requester_id) {
+        Ok(author) => author,
+        Err(reason) => {
+            context.store.delivery_complete(&claim, "").await?;
+            tracing::debug!(comment_id = comment.id, reason, "comment not sent");
+            outcome.skipped.push(SkippedComment {
+                comment_id: comment.id,
+                reason,
+            });
+            return Ok(Step::Settled);
+        }
+    };
+    // A later attempt follows a worker that may have sent some parts before it
+    // stopped: find them by their metadata and send only the rest.
+    let sent = if claim.attempt() > 1 {
+        parts_already_sent(context, conversation_id, comment.id).await?
+    } else {
+        HashMap::new()
+    };
+    let mut message_ids = Vec::new();
+    let sending = send_comment(
+        context,
+        ticket_id,
+        comment,
+        author.as_deref(),
+        conversation_id,
+        sent,
+        &mut message_ids,
+    )
+    .await;
+    match sending {
+        Ok(()) => {
+            context
+                .store
+                .delivery_complete(&claim, &message_ids.join(","))
+                .await?;
+            outcome.delivered.push(DeliveredComment {
+                comment_id: comment.id,
+                message_ids,
+            });
+        }
+        Err(error) if is_refusal(&error) => {
+            let reason = crate::error::describe(&error);
+            refused(
+                context,
+                ticket_id,
+                comment.id,
+                &claim,
+                &reason,
+                message_ids.len(),
+            )
+            .await?;
+            outcome.refused.push(RefusedComment {
+                comment_id: comment.id,
+                reason,
+            });
+        }
+        Err(error) => {
+            settle_failed(
+                context.store.as_ref(),
+                &claim,
+                &error,
+                context.config.api_timeout,
+            )
+            .await;
+            return Err(error);
+        }
+    }
+    Ok(Step::Settled)
 }
 
 /// Records a comment SunCo refused for good, and tells the agent on the ticket, once.
