@@ -174,7 +174,9 @@ impl Bridge {
         headers: &HeaderMap,
         raw_body: &[u8],
     ) -> Result<ZendeskWebhookOutcome, WebhookRejection> {
-        receiving::handle_zendesk(&self.context, headers, raw_body).await
+        let answer = receiving::handle_zendesk(&self.context, headers, raw_body).await;
+        crate::telemetry::webhook("zendesk", &answer);
+        answer
     }
 
     /// Handles one SunCo webhook request, framework-agnostic, before answering: checks
@@ -190,7 +192,9 @@ impl Bridge {
         headers: &HeaderMap,
         raw_body: &[u8],
     ) -> Result<Vec<SunCoEventOutcome>, WebhookRejection> {
-        receiving::handle_sunco(&self.context, headers, raw_body).await
+        let answer = receiving::handle_sunco(&self.context, headers, raw_body).await;
+        crate::telemetry::webhook("sunco", &answer);
+        answer
     }
 
     /// Verifies a Zendesk webhook (basic auth, signature, payload) and records it durably for
@@ -207,7 +211,9 @@ impl Bridge {
         headers: &HeaderMap,
         raw_body: &[u8],
     ) -> Result<Accepted, WebhookRejection> {
-        receiving::accept_zendesk(&self.context, headers, raw_body).await
+        let answer = receiving::accept_zendesk(&self.context, headers, raw_body).await;
+        crate::telemetry::webhook("zendesk", &answer);
+        answer
     }
 
     /// Verifies a SunCo webhook (`X-API-Key`, envelope) and records each of its events
@@ -222,7 +228,9 @@ impl Bridge {
         headers: &HeaderMap,
         raw_body: &[u8],
     ) -> Result<Accepted, WebhookRejection> {
-        receiving::accept_sunco(&self.context, headers, raw_body).await
+        let answer = receiving::accept_sunco(&self.context, headers, raw_body).await;
+        crate::telemetry::webhook("sunco", &answer);
+        answer
     }
 
     /// A worker that processes what the `accept_*` calls recorded.

@@ -53,7 +53,7 @@
 //! | flow | Meya's name | what it does |
 //! |---|---|---|
 //! | `flows/starting_conversation.rs` | `handle_unhandled_ticket` | links the requester to the SunCo user whose external id is their email, the ticket to that user's thread and conversation ([`Bridge::handle_unhandled_ticket`]) |
-//! | `flows/agent_comments.rs` | rx | a linked ticket's public agent comments become business messages, each exactly once ([`AgentCommentsOutcome`]) |
+//! | `flows/agent_comments/` | rx | a linked ticket's public agent comments become business messages, each exactly once, reading only what is new ([`AgentCommentsOutcome`], [`settled_comments_key`]) |
 //! | `flows/customer_messages/` | tx | a customer's messages become comments on the linked ticket, batched, or open a new one ([`SunCoEventOutcome`]) |
 //! | `flows/unlinking.rs` | | a ticket reaching `unlink_ticket_status` leaves its thread |
 //! | `flows/ticket_events.rs` | | which of the above a Zendesk ticket event goes to, after the filter ([`ZendeskWebhookOutcome`]) |
@@ -61,7 +61,8 @@
 //! What they share, each in a module named after it: the thread's data and conversation
 //! ([`threads`]), the per-customer lock (`customer_lock.rs`), internal notes to the agent
 //! (`notes.rs`), ending a failed delivery claim (`claims.rs`), message cutting
-//! (`message_text.rs`), links carried out of HTML comments ([`carry_html_links`]).
+//! (`message_text.rs`), links carried out of HTML comments ([`carry_html_links`]), the
+//! counters every step reports ([`telemetry`]).
 //!
 //! ## Settings and policies
 //!
@@ -86,6 +87,7 @@ pub mod media;
 mod message_text;
 mod notes;
 mod receiving;
+pub mod telemetry;
 pub mod threads;
 mod worker;
 

@@ -225,12 +225,14 @@ impl InboxWorker {
             Ok(()) => BatchOutcome::Done,
             Err(stopped) => self.record_failure(&entries, stopped).await?,
         };
-        Ok(Some(BatchReport {
+        let report = BatchReport {
             source: first.source().to_owned(),
             ordering_key: first.ordering_key().to_owned(),
             entries: entries.len(),
             outcome,
-        }))
+        };
+        crate::telemetry::batch(&report);
+        Ok(Some(report))
     }
 
     /// Processes batches until none is ready (work due later, e.g. a retry, waits); answers

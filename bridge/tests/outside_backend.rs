@@ -45,6 +45,7 @@ struct Entry {
     at: SystemTime,
     token: Option<Uuid>,
     last_error: Option<String>,
+    recorded_at: SystemTime,
 }
 
 #[derive(Default)]
@@ -397,6 +398,7 @@ impl Inbox for PlainBackend {
             at: SystemTime::UNIX_EPOCH,
             token: None,
             last_error: None,
+            recorded_at: self.clock.now(),
         });
         Ok(InboxPush::Recorded { id })
     }
@@ -495,12 +497,19 @@ impl Inbox for PlainBackend {
                 .filter(|entry| entry.stage == stage)
                 .count() as u64
         };
+        let oldest = state
+            .inbox
+            .iter()
+            .filter(|entry| matches!(entry.stage, Stage::Pending | Stage::Taken))
+            .map(|entry| entry.recorded_at)
+            .min();
         Ok(InboxStats::new(
             count(Stage::Pending),
             count(Stage::Taken),
             count(Stage::Done),
             count(Stage::Failed),
-        ))
+        )
+        .with_oldest_unfinished(oldest))
     }
 
     async fn inbox_failed(&self, after_id: i64, limit: usize) -> Result<Vec<FailedInboxEntry>> {

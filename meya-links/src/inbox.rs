@@ -265,6 +265,9 @@ pub struct InboxStats {
     pub done: u64,
     /// Given up on; kept with their payload and reason for someone to look at.
     pub failed: u64,
+    /// When the oldest unfinished (pending or in flight) entry was recorded: how far the
+    /// backlog reaches back. `None` when nothing is unfinished.
+    pub oldest_unfinished: Option<SystemTime>,
 }
 
 impl InboxStats {
@@ -275,7 +278,15 @@ impl InboxStats {
             in_flight,
             done,
             failed,
+            oldest_unfinished: None,
         }
+    }
+
+    /// Sets [`oldest_unfinished`](Self::oldest_unfinished).
+    #[must_use]
+    pub fn with_oldest_unfinished(mut self, recorded_at: Option<SystemTime>) -> Self {
+        self.oldest_unfinished = recorded_at;
+        self
     }
 
     /// Entries not yet finished: pending plus in flight.

@@ -448,7 +448,7 @@ impl Deliveries for MemoryBackend {
 #[async_trait]
 impl Inbox for MemoryBackend {
     async fn inbox_push(&self, message: &InboxMessage) -> Result<InboxPush> {
-        Ok(self.write().inbox.push(message))
+        Ok(self.write().inbox.push(self.clock.now(), message))
     }
 
     async fn inbox_take(&self, lease: Duration, max_batch: usize) -> Result<Vec<InboxEntry>> {

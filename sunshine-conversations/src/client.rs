@@ -499,7 +499,15 @@ impl Client {
                 }
             };
 
-            let response = match request.send().await {
+            let started = std::time::Instant::now();
+            let outcome = request.send().await;
+            crate::telemetry::record_attempt(
+                &call.method,
+                &call.url,
+                outcome.as_ref().ok().map(reqwest::Response::status),
+                started.elapsed(),
+            );
+            let response = match outcome {
                 Ok(response) => response,
                 Err(error) => {
                     // A refused connection never reached SunCo: even a message may be sent

@@ -52,6 +52,7 @@ mod integrations;
 pub mod jwt;
 mod messages;
 mod open_enum;
+mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod timestamp;

@@ -415,7 +415,14 @@ impl Client {
                     .body(bytes.clone()),
             };
 
+            let started = std::time::Instant::now();
             let outcome = request.send().await;
+            crate::telemetry::record_attempt(
+                &call.method,
+                &call.url,
+                outcome.as_ref().ok().map(reqwest::Response::status),
+                started.elapsed(),
+            );
             let response = match outcome {
                 Ok(response) => response,
                 Err(error) => {

@@ -39,6 +39,7 @@ mod error;
 pub mod inbound;
 mod open_enum;
 mod pagination;
+mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tickets;

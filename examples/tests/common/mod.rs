@@ -17,9 +17,17 @@ pub struct Server {
     pub child: Child,
     pub base: String,
     pub dir: tempfile::TempDir,
+    stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Server {
+    /// The next line the server prints (after the one naming its address).
+    pub fn next_line(&mut self) -> String {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).unwrap();
+        line.trim().to_owned()
+    }
+
     /// Stops the server and answers everything it logged.
     pub fn stop_and_read_logs(mut self) -> String {
         let _ = self.child.kill();
@@ -44,7 +52,6 @@ pub fn start_with(zendesk: &str, sunco: &str, extra: &[(&str, &str)]) -> Server 
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_bridge-server"))
         .env_clear()
-        .envs(extra.iter().copied())
         .env("ZENDESK_BASE_URL", zendesk)
         .env("ZENDESK_BOT_AGENT_EMAIL", "bot@acme.test")
         .env("ZENDESK_BOT_AGENT_API_TOKEN", "zd-token")
@@ -61,6 +68,8 @@ pub fn start_with(zendesk: &str, sunco: &str, extra: &[(&str, &str)]) -> Server 
         )
         .env("BIND", "127.0.0.1:0")
         .env("RUST_LOG", "debug")
+        // Last: a test's own settings win over these.
+        .envs(extra.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::from(
             std::fs::File::create(dir.path().join("server.log")).unwrap(),
@@ -68,15 +77,19 @@ pub fn start_with(zendesk: &str, sunco: &str, extra: &[(&str, &str)]) -> Server 
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut line).unwrap();
     let base = line
         .trim()
         .strip_prefix("bridge-server listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
-    Server { child, base, dir }
+    Server {
+        child,
+        base,
+        dir,
+        stdout,
+    }
 }
 
 pub fn signed(

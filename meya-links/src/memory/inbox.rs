@@ -29,6 +29,7 @@ struct Unfinished {
     ready_at: SystemTime,
     /// The lease holder's token while taken.
     token: Option<Uuid>,
+    recorded_at: SystemTime,
 }
 
 struct Done {
@@ -41,6 +42,7 @@ struct Failed {
     attempts: u32,
     reason: String,
     failed_at: SystemTime,
+    recorded_at: SystemTime,
 }
 
 fn after(now: SystemTime, duration: Duration) -> SystemTime {
@@ -48,7 +50,7 @@ fn after(now: SystemTime, duration: Duration) -> SystemTime {
 }
 
 impl Inbox {
-    pub(super) fn push(&mut self, message: &InboxMessage) -> InboxPush {
+    pub(super) fn push(&mut self, now: SystemTime, message: &InboxMessage) -> InboxPush {
         let dedup = message
             .dedup_key
             .as_ref()
@@ -71,6 +73,7 @@ impl Inbox {
                 last_error: None,
                 ready_at: SystemTime::UNIX_EPOCH,
                 token: None,
+                recorded_at: now,
             },
         );
         InboxPush::Recorded { id }
@@ -181,6 +184,7 @@ impl Inbox {
                 attempts: given_up.attempts,
                 reason: reason.to_owned(),
                 failed_at: now,
+                recorded_at: given_up.recorded_at,
             };
             self.failed.insert(entry.id, failed);
         }
@@ -214,6 +218,7 @@ impl Inbox {
             last_error: Some(failed.reason),
             ready_at: SystemTime::UNIX_EPOCH,
             token: None,
+            recorded_at: failed.recorded_at,
         };
         self.unfinished.insert(id, again);
         true
@@ -227,12 +232,18 @@ impl Inbox {
                     Some(_) => (taken + 1, pending),
                     None => (taken, pending + 1),
                 });
-        InboxStats {
+        let oldest = self
+            .unfinished
+            .values()
+            .map(|entry| entry.recorded_at)
+            .min();
+        InboxStats::new(
             pending,
             in_flight,
-            done: self.done.len() as u64,
-            failed: self.failed.len() as u64,
-        }
+            self.done.len() as u64,
+            self.failed.len() as u64,
+        )
+        .with_oldest_unfinished(oldest)
     }
 
     pub(super) fn purge(&mut self, done_before: SystemTime) -> Result<u64> {

@@ -155,7 +155,16 @@ impl PostgresBackend {
             sqlx::query_as("SELECT state, COUNT(*) FROM inbox GROUP BY state")
                 .fetch_all(&self.pool)
                 .await?;
-        Ok(stats_from(rows))
+        let (oldest,): (Option<f64>,) = sqlx::query_as(
+            "SELECT EXTRACT(EPOCH FROM MIN(recorded_at))::float8 FROM inbox \
+             WHERE state IN ('pending', 'taken')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let oldest = oldest
+            .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
+            .map(|seconds| SystemTime::UNIX_EPOCH + Duration::from_secs_f64(seconds));
+        Ok(stats_from(rows).with_oldest_unfinished(oldest))
     }
 
     pub(super) async fn purge_inbox(&self, done_before: SystemTime) -> Result<u64> {

@@ -153,7 +153,12 @@ impl SqliteBackend {
             sqlx::query_as("SELECT state, COUNT(*) FROM inbox GROUP BY state")
                 .fetch_all(&mut *self.reader().await?)
                 .await?;
-        Ok(stats_from(rows))
+        let (oldest,): (Option<i64>,) = sqlx::query_as(
+            "SELECT MIN(recorded_at_ms) FROM inbox WHERE state IN ('pending', 'taken')",
+        )
+        .fetch_one(&mut *self.reader().await?)
+        .await?;
+        Ok(stats_from(rows).with_oldest_unfinished(oldest.map(from_millis)))
     }
 
     pub(super) async fn purge_inbox(&self, done_before: SystemTime) -> Result<u64> {

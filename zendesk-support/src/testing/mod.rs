@@ -38,7 +38,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 pub use fake_server::{Control, FakeWebhook, Fault, FaultCounts, FaultRule, RecordedRequest};
 use http::HeaderValue;
-use serde_json::{Value, json};
+use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -430,33 +430,43 @@ impl FakeZendesk {
             .map(|(_, _, bytes)| bytes.clone())
     }
 
-    /// The webhook a ticket trigger sends for `ticket` after `current_user` updated it,
-    /// with the placeholders `setup` puts in the trigger's body, signed now.
+    /// The webhook a ticket trigger sends for `ticket` after `current_user` updated it: the
+    /// body `setup` installs ([`TRIGGER_PAYLOAD`](crate::inbound::TRIGGER_PAYLOAD)) with its
+    /// placeholders filled in as Zendesk prints them (`Open`, `Agent`, tags space-separated),
+    /// signed now.
     pub fn ticket_webhook(&self, ticket: i64, current_user: i64) -> Option<FakeWebhook> {
         let body = {
             let state = lock(&self.state);
             let found = state.tickets.get(&ticket)?;
             let requester = state.users.get(&found.requester_id);
             let actor = state.users.get(&current_user);
-            json!({
-                "ticket": {
-                    "id": found.id.to_string(),
-                    "status": title_case(&found.status),
-                    "tags": found.tags.join(" "),
-                    "requester": {
-                        "id": found.requester_id.to_string(),
-                        "email": requester.and_then(|user| user.email.clone()).unwrap_or_default(),
-                        "name": requester.map(|user| user.name.clone()).unwrap_or_default(),
-                    },
+            let email =
+                |user: Option<&FakeUser>| user.and_then(|u| u.email.clone()).unwrap_or_default();
+            let values = [
+                ("ticket.id", found.id.to_string()),
+                ("ticket.status", title_case(&found.status)),
+                ("ticket.tags", found.tags.join(" ")),
+                ("ticket.requester.id", found.requester_id.to_string()),
+                ("ticket.requester.email", email(requester)),
+                (
+                    "ticket.requester.name",
+                    requester.map(|user| user.name.clone()).unwrap_or_default(),
+                ),
+                ("current_user.id", current_user.to_string()),
+                (
+                    "current_user.role",
+                    actor.map(|user| title_case(&user.role)).unwrap_or_default(),
+                ),
+                ("current_user.email", email(actor)),
+            ];
+            values.iter().fold(
+                inbound::TRIGGER_PAYLOAD.to_owned(),
+                |body, (name, value)| {
+                    body.replace(&format!("{{{{{name}}}}}"), &json_string_content(value))
                 },
-                "current_user": {
-                    "id": current_user.to_string(),
-                    "role": actor.map(|user| title_case(&user.role)).unwrap_or_default(),
-                    "email": actor.and_then(|user| user.email.clone()).unwrap_or_default(),
-                },
-            })
+            )
         };
-        Some(self.sign(body.to_string().into_bytes()))
+        Some(self.sign(body.into_bytes()))
     }
 
     /// Signs any body as the webhook would send it (for a payload of your own).
@@ -478,6 +488,12 @@ impl FakeZendesk {
         }
         FakeWebhook::new(headers, body)
     }
+}
+
+/// `text` as it stands between the quotes of a JSON string.
+fn json_string_content(text: &str) -> String {
+    let quoted = serde_json::Value::String(text.to_owned()).to_string();
+    quoted[1..quoted.len() - 1].to_owned()
 }
 
 /// How Zendesk's placeholders print a status or role: `Open`, `End-user`.

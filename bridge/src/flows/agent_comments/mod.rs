@@ -167,6 +167,9 @@ pub(crate) async fn deliver(
         );
         forget_conversation(context.store.as_ref(), thread).await?;
     }
+    if let Ok(outcome) = &delivered {
+        crate::telemetry::agent_comments(outcome);
+    }
     delivered
 }
 

@@ -186,7 +186,9 @@ pub(crate) async fn process(context: &Context, events: &[Event]) -> Result<Vec<S
             outcomes[candidate.index] = Some(outcome);
         }
     }
-    Ok(outcomes.into_iter().flatten().collect())
+    let outcomes: Vec<SunCoEventOutcome> = outcomes.into_iter().flatten().collect();
+    crate::telemetry::customer_messages(&outcomes);
+    Ok(outcomes)
 }
 
 /// The thread and requester a customer message goes to, or why it is skipped.

@@ -7,7 +7,9 @@
 //! `MESSENGER_TOKEN_LIFETIME` and `SUNCO_WEB_MESSENGER_VERSION`), Meya's
 //! settings from the TOML file named by `BRIDGE_CONFIG` (default: the seed's), the link store
 //! from `LINK_STORE_URL` (default `sqlite://bridge.db`; `postgres://...` for several
-//! replicas), the address from `BIND` (default `127.0.0.1:8080`).
+//! replicas), the address from `BIND` (default `127.0.0.1:8080`). For operators (see
+//! `operations.rs`): `GET /readyz`; `/metrics` on `METRICS_BIND` or behind `METRICS_TOKEN`;
+//! `READY_MAX_BACKLOG_AGE`; `LOG_FORMAT=json`.
 //!
 //! Webhooks answer 401 for bad credentials or signature, 400 for a malformed body (with a short
 //! reason), 500 when the event could not be recorded (the sender retries), and 200 once it is
@@ -19,6 +21,7 @@
 //! Run: `cargo run -p examples --bin bridge-server`.
 
 mod messenger;
+mod operations;
 
 use std::error::Error;
 use std::net::SocketAddr;
@@ -36,6 +39,7 @@ use bridge::config::{Config, SEED_TOML};
 use bridge::{Accepted, Bridge, WebhookRejection, WorkerOptions};
 use examples::{link_store_url_from_env, open_link_store};
 use messenger::Messenger;
+use operations::Operations;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -46,14 +50,7 @@ const WORKER_GRACE: Duration = Duration::from_secs(20);
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    operations::init_logging();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -71,6 +68,10 @@ async fn run() -> Result<(), Box<dyn Error>> {
     };
     let config = Config::loader().toml(&settings)?.env().build()?;
     let store = open_link_store(&link_store_url_from_env()).await?;
+    let operations = Arc::new(Operations::install(
+        Arc::clone(&store),
+        operations::Settings::from_env()?,
+    )?);
     let bridge = Bridge::new(config, store)?;
     let bind = std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let listener = tokio::net::TcpListener::bind(&bind)
@@ -89,18 +90,41 @@ async fn run() -> Result<(), Box<dyn Error>> {
         .inbox_worker()
         .options(WorkerOptions::default().lease(bridge.config().claim_lease * 2));
     let mut worker_stopping = stopping.clone();
+    let running = operations.worker_started();
     let worker = tokio::spawn(async move {
+        let _running = running;
         worker
             .run(async move {
                 let _ = worker_stopping.wait_for(|stop| *stop).await;
             })
             .await;
     });
-
     // Printed, not only logged: scripts and tests read the address from here.
     println!("bridge-server listening on http://{address}");
+    if let Some(bind) = operations.metrics_bind().map(str::to_owned) {
+        let listener = tokio::net::TcpListener::bind(&bind)
+            .await
+            .map_err(|error| format!("METRICS_BIND {bind}: {error}"))?;
+        println!(
+            "bridge-server metrics on http://{}/metrics",
+            listener.local_addr()?
+        );
+        let routes = operations.metrics_routes();
+        let mut metrics_stopping = stopping.clone();
+        tokio::spawn(async move {
+            let served = axum::serve(listener, routes)
+                .with_graceful_shutdown(async move {
+                    let _ = metrics_stopping.wait_for(|stop| *stop).await;
+                })
+                .await;
+            if let Err(error) = served {
+                warn!(%error, "the metrics listener stopped");
+            }
+        });
+    }
+
     let mut server_stopping = stopping;
-    axum::serve(listener, app(bridge, messenger))
+    axum::serve(listener, app(bridge, messenger).merge(operations.routes()))
         .with_graceful_shutdown(async move {
             let _ = server_stopping.wait_for(|stop| *stop).await;
             info!("shutting down: no new requests");

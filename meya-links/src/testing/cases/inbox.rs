@@ -46,17 +46,24 @@ pub async fn inbox_push_take_complete(site: &dyn StoreSite) {
     assert_eq!(entry.last_error(), None);
     assert!(entry.lease_until() > site.clock().now() + Duration::from_secs(20));
     assert!(worker.inbox_take(LEASE, 10).await.unwrap().is_empty());
+    let stats = worker.inbox_stats().await.unwrap();
     assert_eq!(
-        worker.inbox_stats().await.unwrap(),
-        InboxStats {
-            in_flight: 1,
-            ..InboxStats::default()
-        }
+        (stats.pending, stats.in_flight, stats.done, stats.failed),
+        (0, 1, 0, 0)
     );
+    // The backlog's age: when the entry was recorded (by the store's clock, or the
+    // database's).
+    let recorded = stats.oldest_unfinished.expect("an unfinished entry");
+    let now = site.clock().now();
+    let apart = now
+        .duration_since(recorded)
+        .unwrap_or_else(|e| e.duration());
+    assert!(apart < Duration::from_secs(3600), "{recorded:?} vs {now:?}");
     worker.inbox_complete(entry).await.unwrap();
     assert!(worker.inbox_take(LEASE, 10).await.unwrap().is_empty());
     let stats = worker.inbox_stats().await.unwrap();
     assert_eq!((stats.unfinished(), stats.done, stats.failed), (0, 1, 0));
+    assert_eq!(stats.oldest_unfinished, None);
     // Completing twice is refused: the lease ended.
     assert!(matches!(
         worker.inbox_complete(entry).await,
