@@ -104,4 +104,4 @@ pub use html_links::carry_html_links;
 pub use media::MAX_FILE_BYTES;
 pub use receiving::{Accepted, WebhookRejection};
 pub use threads::{CONVERSATION_KEY, MODE_KEY, PREVIOUS_TICKET_KEY};
-pub use worker::{BatchOutcome, BatchReport, InboxWorker, WorkerOptions};
+pub use worker::{BatchObserver, BatchOutcome, BatchReport, InboxWorker, WorkerOptions};

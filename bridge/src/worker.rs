@@ -51,6 +51,19 @@ pub struct WorkerOptions {
     /// [`ManualClock`](meya_links::ManualClock) (give the store the same one: leases and retry
     /// delays are the store's to time).
     pub clock: Arc<dyn Clock>,
+    /// Called with each batch's report as the running worker finishes it (after logging):
+    /// an operator page's history, a test's probe. Default: none.
+    pub on_batch: Option<BatchObserver>,
+}
+
+/// A callback for [`WorkerOptions::on_batch`].
+#[derive(Clone)]
+pub struct BatchObserver(Arc<dyn Fn(&BatchReport) + Send + Sync>);
+
+impl std::fmt::Debug for BatchObserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BatchObserver")
+    }
 }
 
 impl Default for WorkerOptions {
@@ -65,6 +78,7 @@ impl Default for WorkerOptions {
             poll_interval: Duration::from_secs(1),
             keep_done: Duration::from_secs(24 * 60 * 60),
             clock: Arc::new(SystemClock),
+            on_batch: None,
         }
     }
 }
@@ -116,6 +130,12 @@ impl WorkerOptions {
     /// Sets [`clock`](Self::clock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Sets [`on_batch`](Self::on_batch).
+    pub fn on_batch(mut self, observer: impl Fn(&BatchReport) + Send + Sync + 'static) -> Self {
+        self.on_batch = Some(BatchObserver(Arc::new(observer)));
         self
     }
 }
@@ -277,6 +297,9 @@ impl InboxWorker {
             let idle = match self.process_next().await {
                 Ok(Some(report)) => {
                     log_report(&report);
+                    if let Some(BatchObserver(observe)) = &self.options.on_batch {
+                        observe(&report);
+                    }
                     false
                 }
                 Ok(None) => true,

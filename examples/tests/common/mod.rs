@@ -176,3 +176,4 @@ pub fn assert_no_secrets(logs: &str) {
         );
     }
 }
+pub mod browser;

@@ -43,6 +43,7 @@ pub(crate) fn error_body(status: u16) -> Value {
     let code = match status {
         400 => "bad_request",
         401 => "unauthorized",
+        403 => "forbidden",
         404 => "not_found",
         409 => "conflict",
         413 => "payload_too_large",

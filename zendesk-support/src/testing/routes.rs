@@ -34,6 +34,10 @@ pub(crate) fn router(state: Shared) -> Router {
 pub(crate) fn error_body(status: u16) -> Value {
     let (error, description) = match status {
         401 => ("Couldn't authenticate you", "Unauthorized"),
+        403 => (
+            "Forbidden",
+            "You do not have access to this page. Please contact the account owner of this help desk for further help.",
+        ),
         404 => ("RecordNotFound", "Not found"),
         413 => ("RequestTooLarge", "The request is too large"),
         422 => ("RecordInvalid", "Record validation errors"),

@@ -9,7 +9,8 @@
 //! from `LINK_STORE_URL` (default `sqlite://bridge.db`; `postgres://...` for several
 //! replicas), the address from `BIND` (default `127.0.0.1:8080`). For operators (see
 //! `operations.rs`): `GET /readyz`; `/metrics` on `METRICS_BIND` or behind `METRICS_TOKEN`;
-//! `READY_MAX_BACKLOG_AGE`; `LOG_FORMAT=json`.
+//! `READY_MAX_BACKLOG_AGE`; `LOG_FORMAT=json`; `GET /admin` when `ADMIN_TOKEN` is set (see
+//! `admin.rs`).
 //!
 //! Webhooks answer 401 for bad credentials or signature, 400 for a malformed body (with a short
 //! reason), 500 when the event could not be recorded (the sender retries), and 200 once it is
@@ -20,6 +21,7 @@
 //!
 //! Run: `cargo run -p examples --bin bridge-server`.
 
+mod admin;
 mod messenger;
 mod operations;
 
@@ -72,6 +74,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
         Arc::clone(&store),
         operations::Settings::from_env()?,
     )?);
+    let admin = admin::Admin::from_env(Arc::clone(&store));
     let bridge = Bridge::new(config, store)?;
     let bind = std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let listener = tokio::net::TcpListener::bind(&bind)
@@ -86,9 +89,13 @@ async fn run() -> Result<(), Box<dyn Error>> {
         let _ = stop.send(true);
     });
     // A crashed replica's batches are taken over after twice the claim lease.
-    let worker = bridge
-        .inbox_worker()
-        .options(WorkerOptions::default().lease(bridge.config().claim_lease * 2));
+    let mut options = WorkerOptions::default().lease(bridge.config().claim_lease * 2);
+    if let Some(admin) = &admin {
+        let page = Arc::clone(admin);
+        options = options.on_batch(move |report| page.batch_finished(report));
+        tokio::spawn(Arc::clone(admin).sample_backlog());
+    }
+    let worker = bridge.inbox_worker().options(options);
     let mut worker_stopping = stopping.clone();
     let running = operations.worker_started();
     let worker = tokio::spawn(async move {
@@ -124,7 +131,11 @@ async fn run() -> Result<(), Box<dyn Error>> {
     }
 
     let mut server_stopping = stopping;
-    axum::serve(listener, app(bridge, messenger).merge(operations.routes()))
+    let mut router = app(bridge, messenger).merge(operations.routes());
+    if let Some(admin) = &admin {
+        router = router.merge(admin.routes());
+    }
+    axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             let _ = server_stopping.wait_for(|stop| *stop).await;
             info!("shutting down: no new requests");
