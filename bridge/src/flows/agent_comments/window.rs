@@ -95,19 +95,7 @@ pub(super) async fn read(context: &Context, thread: &ThreadId, ticket_id: i64) -
         .as_deref()
         .and_then(Mark::parse);
     let Some(mark) = mark else {
-        let page = context
-            .zendesk
-            .tickets()
-            .comments(ticket_id)
-            .include_users()
-            .all_pages()
-            .await?;
-        return Ok(Window {
-            comments: page.items,
-            users: page.users,
-            read_at,
-            ..Window::default()
-        });
+        return whole_history(context, ticket_id, read_at).await;
     };
     let mut window = Window {
         mark: Some(mark),
@@ -116,6 +104,7 @@ pub(super) async fn read(context: &Context, thread: &ThreadId, ticket_id: i64) -
     };
     let mut cursors = std::collections::HashSet::new();
     let mut after: Option<String> = None;
+    let mut complete = false;
     for _ in 0..MAX_PAGES {
         let mut request = context
             .zendesk
@@ -147,12 +136,38 @@ pub(super) async fn read(context: &Context, thread: &ThreadId, ticket_id: i64) -
             {
                 after = Some(cursor);
             }
-            _ => break,
+            _ => {
+                complete = true;
+                break;
+            }
         }
+    }
+    if !complete {
+        // More new comments than the pages allow: the whole history, as without a mark,
+        // so that none between the pages read and the mark is passed over.
+        tracing::warn!(ticket_id, "too many new comments to read newest first");
+        return whole_history(context, ticket_id, read_at).await;
     }
     // Sent oldest first, whatever order the pages came in.
     window.comments.sort_by_key(|comment| comment.id);
     Ok(window)
+}
+
+/// Every comment of the ticket, oldest first (the first webhook of a ticket, or a fallback).
+async fn whole_history(context: &Context, ticket_id: i64, read_at: i64) -> Result<Window> {
+    let page = context
+        .zendesk
+        .tickets()
+        .comments(ticket_id)
+        .include_users()
+        .all_pages()
+        .await?;
+    Ok(Window {
+        comments: page.items,
+        users: page.users,
+        read_at,
+        ..Window::default()
+    })
 }
 
 /// Moves the ticket's mark after a pass that settled the window's first `settled`
