@@ -72,7 +72,8 @@ impl FaultRule {
     }
 
     pub(crate) fn matches(&self, method: &Method, path: &str) -> bool {
-        self.method.as_ref().is_none_or(|wanted| wanted == method)
+        self.times != Some(0)
+            && self.method.as_ref().is_none_or(|wanted| wanted == method)
             && self
                 .path_prefix
                 .as_deref()
@@ -113,5 +114,48 @@ impl RandomFaults {
             2 => Fault::Hang(self.hang),
             _ => Fault::Reset,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_matches_its_method_and_prefix_and_is_spent_after_its_count() {
+        let mut rule = FaultRule::new(Fault::Reset)
+            .method(Method::PUT)
+            .path_prefix("/api/v2/tickets/4021")
+            .times(2);
+        assert!(rule.matches(&Method::PUT, "/api/v2/tickets/4021/comments"));
+        assert!(!rule.matches(&Method::GET, "/api/v2/tickets/4021"));
+        assert!(!rule.matches(&Method::PUT, "/api/v2/tickets/4022"));
+        assert!(!rule.spend());
+        assert!(rule.spend(), "spent after two");
+        assert!(
+            !FaultRule::new(Fault::Reset)
+                .times(0)
+                .matches(&Method::GET, "/")
+        );
+        let mut forever = FaultRule::new(Fault::Status(500));
+        assert!((0..100).all(|_| !forever.spend()));
+    }
+
+    #[test]
+    fn random_faults_come_at_the_rate_asked_and_replay_from_the_seed() {
+        let faults = |seed| {
+            let mut random = RandomFaults {
+                rate: 0.25,
+                hang: Duration::from_secs(1),
+                retry_after: Duration::from_secs(1),
+                rng: fastrand::Rng::with_seed(seed),
+            };
+            (0..4000).map(|_| random.pick()).collect::<Vec<_>>()
+        };
+        let first = faults(7);
+        assert_eq!(first, faults(7), "the same seed, the same faults");
+        let share = first.iter().filter(|f| f.is_some()).count() as f64 / 4000.0;
+        assert!((0.2..0.3).contains(&share), "{share}");
+        assert!(first.contains(&Some(Fault::Reset)) && first.contains(&Some(Fault::Status(500))));
     }
 }
