@@ -8,6 +8,7 @@
 //! | `bridge_inbox_batches_total` | `source`, `outcome` (`done`, `retried`, `failed`) | worker batches |
 //! | `bridge_agent_comments_total` | `outcome` (`delivered`, `skipped`, `refused`) | agent comments, as they are settled |
 //! | `bridge_customer_messages_total` | `outcome` (`commented`, `ticket_created`, `already_delivered`, `ignored`) | SunCo events |
+//! | `bridge_webhook_to_done_seconds` (histogram) | `source` | from a webhook's arrival to its batch done (delivered, or settled otherwise) |
 //!
 //! The SDK clients add `upstream_requests_total` and `upstream_request_duration_seconds`
 //! (by vendor, method, path and status).
@@ -30,8 +31,24 @@ pub(crate) fn webhook<T>(source: &'static str, answer: &Result<T, WebhookRejecti
         .increment(1);
 }
 
-/// How a worker batch ended.
-pub(crate) fn batch(report: &BatchReport) {
+/// How a worker batch ended, and for a batch done, how long each webhook in it waited from
+/// its arrival (`bridge_webhook_to_done_seconds`).
+pub(crate) fn batch(report: &BatchReport, entries: &[meya_links::InboxEntry]) {
+    if matches!(report.outcome, BatchOutcome::Done) {
+        let now = std::time::SystemTime::now();
+        for entry in entries {
+            if let Some(waited) = entry
+                .recorded_at()
+                .and_then(|at| now.duration_since(at).ok())
+            {
+                metrics::histogram!(
+                    "bridge_webhook_to_done_seconds",
+                    "source" => report.source.clone()
+                )
+                .record(waited.as_secs_f64());
+            }
+        }
+    }
     let outcome = match report.outcome {
         BatchOutcome::Done => "done",
         BatchOutcome::Retrying { .. } => "retried",

@@ -251,7 +251,7 @@ impl InboxWorker {
             entries: entries.len(),
             outcome,
         };
-        crate::telemetry::batch(&report);
+        crate::telemetry::batch(&report, &entries);
         Ok(Some(report))
     }
 

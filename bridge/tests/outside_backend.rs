@@ -460,6 +460,7 @@ impl Inbox for PlainBackend {
                     lease_until,
                 )
                 .with_last_error(entry.last_error.clone())
+                .with_recorded_at(Some(entry.recorded_at))
             })
             .collect())
     }

@@ -96,6 +96,7 @@ pub struct InboxEntry {
     pub(crate) attempt: u32,
     pub(crate) lease_until: SystemTime,
     pub(crate) last_error: Option<String>,
+    pub(crate) recorded_at: Option<SystemTime>,
 }
 
 impl std::fmt::Debug for InboxEntry {
@@ -132,6 +133,7 @@ impl InboxEntry {
             attempt,
             lease_until,
             last_error: None,
+            recorded_at: None,
         }
     }
 
@@ -139,6 +141,18 @@ impl InboxEntry {
     pub fn with_last_error(mut self, last_error: Option<String>) -> Self {
         self.last_error = last_error;
         self
+    }
+
+    /// Adds when the entry was pushed (the webhook's arrival), if the backend knows.
+    pub fn with_recorded_at(mut self, recorded_at: Option<SystemTime>) -> Self {
+        self.recorded_at = recorded_at;
+        self
+    }
+
+    /// When the entry was pushed, if the backend says: how long a webhook waited is
+    /// measured from here.
+    pub fn recorded_at(&self) -> Option<SystemTime> {
+        self.recorded_at
     }
 
     /// The token the backend recognises this lease's holder by.
@@ -318,6 +332,7 @@ pub(crate) struct InboxRow {
     pub(crate) payload: Vec<u8>,
     pub(crate) attempts: i64,
     pub(crate) last_error: Option<String>,
+    pub(crate) recorded_at_ms: Option<i64>,
 }
 
 /// A failed `inbox` row as the SQL backends list it.
@@ -363,6 +378,7 @@ impl InboxRow {
             attempt: u32::try_from(self.attempts).unwrap_or(u32::MAX),
             lease_until,
             last_error: self.last_error,
+            recorded_at: self.recorded_at_ms.map(crate::delivery::from_millis),
         }
     }
 }

@@ -137,6 +137,7 @@ impl Inbox {
                     attempt: entry.attempts,
                     lease_until,
                     last_error: entry.last_error.clone(),
+                    recorded_at: Some(entry.recorded_at),
                 })
             })
             .collect()

@@ -43,7 +43,7 @@ const LEASE: &str = "UPDATE inbox SET state = 'taken', attempts = attempts + 1, 
         ready_at_ms = $2, lease_token = $3 \
     WHERE id = ANY($1) \
     RETURNING id, source, ordering_key, dedup_key, payload, attempts::bigint AS attempts, \
-        last_error";
+        last_error, (EXTRACT(EPOCH FROM recorded_at) * 1000)::bigint AS recorded_at_ms";
 
 /// Ends or hands back a lease: `$1` state, `$2` delay in ms from now, `$3` error, `$4` whether
 /// to keep the payload; matched by `$5` id and `$6` token; `$7` now (or NULL).

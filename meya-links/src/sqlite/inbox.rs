@@ -33,7 +33,8 @@ const FOLLOWERS: &str = "SELECT id, ready_at_ms FROM inbox \
 const LEASE: &str = "UPDATE inbox SET state = 'taken', attempts = attempts + 1, \
     ready_at_ms = ?1, lease_token = ?2 WHERE id = ?3";
 
-const LEASED: &str = "SELECT id, source, ordering_key, dedup_key, payload, attempts, last_error \
+const LEASED: &str = "SELECT id, source, ordering_key, dedup_key, payload, attempts, last_error, \
+        recorded_at_ms \
     FROM inbox WHERE lease_token = ?1 AND state = 'taken' ORDER BY id";
 
 /// Ends or hands back a lease: `?1` state, `?2` ready time, `?3` error, `?4` finish time,

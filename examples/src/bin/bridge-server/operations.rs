@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 
 /// How long `/readyz` waits for the link store.
 const STORE_CHECK: Duration = Duration::from_secs(2);
-/// Histogram buckets (seconds) for upstream calls.
+/// Histogram buckets for every `*_seconds` histogram: upstream calls, webhook to done.
 const LATENCY_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
@@ -101,7 +101,7 @@ impl Operations {
     /// Installs the Prometheus recorder the libraries' metrics go to.
     pub(crate) fn install(store: Arc<dyn LinkStore>, settings: Settings) -> Result<Self, String> {
         let prometheus = PrometheusBuilder::new()
-            .set_buckets_for_metric(Matcher::Suffix("_duration_seconds".into()), LATENCY_BUCKETS)
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
             .map_err(|error| format!("metrics: {error}"))?
             .install_recorder()
             .map_err(|error| format!("metrics: {error}"))?;

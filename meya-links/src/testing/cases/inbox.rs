@@ -45,6 +45,13 @@ pub async fn inbox_push_take_complete(site: &dyn StoreSite) {
     assert_eq!(entry.attempt(), 1);
     assert_eq!(entry.last_error(), None);
     assert!(entry.lease_until() > site.clock().now() + Duration::from_secs(20));
+    let pushed = entry.recorded_at().expect("when the entry was pushed");
+    let apart = site
+        .clock()
+        .now()
+        .duration_since(pushed)
+        .unwrap_or_else(|e| e.duration());
+    assert!(apart < Duration::from_secs(3600), "{pushed:?}");
     assert!(worker.inbox_take(LEASE, 10).await.unwrap().is_empty());
     let stats = worker.inbox_stats().await.unwrap();
     assert_eq!(
