@@ -9,7 +9,7 @@
 //! from `LINK_STORE_URL` (default `sqlite://bridge.db`; `postgres://...` for several
 //! replicas), the address from `BIND` (default `127.0.0.1:8080`). For operators (see
 //! `operations.rs`): `GET /readyz`; `/metrics` on `METRICS_BIND` or behind `METRICS_TOKEN`;
-//! `READY_MAX_BACKLOG_AGE`; `LOG_FORMAT=json`; `GET /admin` when `ADMIN_TOKEN` is set (see
+//! `READY_MAX_BACKLOG_AGE`; `LOG_FORMAT=json`; `WORKER_CONCURRENCY` (default 16); `GET /admin` when `ADMIN_TOKEN` is set (see
 //! `admin.rs`).
 //!
 //! Webhooks answer 401 for bad credentials or signature, 400 for a malformed body (with a short
@@ -89,7 +89,9 @@ async fn run() -> Result<(), Box<dyn Error>> {
         let _ = stop.send(true);
     });
     // A crashed replica's batches are taken over after twice the claim lease.
-    let mut options = WorkerOptions::default().lease(bridge.config().claim_lease * 2);
+    let mut options = WorkerOptions::default()
+        .lease(bridge.config().claim_lease * 2)
+        .concurrency(worker_concurrency()?);
     if let Some(admin) = &admin {
         let page = Arc::clone(admin);
         options = options.on_batch(move |report| page.batch_finished(report));
@@ -146,6 +148,21 @@ async fn run() -> Result<(), Box<dyn Error>> {
     }
     info!("stopped");
     Ok(())
+}
+
+/// `WORKER_CONCURRENCY`: batches processed at once (each for another ticket or customer),
+/// default 16. Each batch mostly waits on Zendesk and SunCo, so the worker's throughput is
+/// about this many batches per round trip of the upstream calls.
+fn worker_concurrency() -> Result<usize, String> {
+    match std::env::var("WORKER_CONCURRENCY") {
+        Ok(text) => match text.trim().parse::<usize>() {
+            Ok(n) if (1..=1024).contains(&n) => Ok(n),
+            _ => Err(format!(
+                "WORKER_CONCURRENCY {text:?}: a number from 1 to 1024"
+            )),
+        },
+        Err(_) => Ok(16),
+    }
 }
 
 /// The messenger page's settings: `SUNCO_INTEGRATION_ID`, `MESSENGER_TOKEN_LIFETIME` (a
