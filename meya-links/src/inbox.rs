@@ -393,11 +393,12 @@ pub(crate) fn ready_run(followers: Vec<(i64, i64)>, now_ms: i64) -> impl Iterato
         .map(|(id, _)| id)
 }
 
-/// Counts per state, as the SQL backends select them.
+/// Counts per state, and when the oldest unfinished entry was recorded, from the SQL
+/// backends' one `GROUP BY state` row per state (state, count, oldest recorded ms).
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub(crate) fn stats_from(rows: Vec<(String, i64)>) -> InboxStats {
+pub(crate) fn stats_from(rows: Vec<(String, i64, Option<i64>)>) -> InboxStats {
     let mut stats = InboxStats::default();
-    for (name, count) in rows {
+    for (name, count, oldest_ms) in rows {
         let count = u64::try_from(count).unwrap_or(0);
         match name.as_str() {
             state::PENDING => stats.pending = count,
@@ -405,6 +406,14 @@ pub(crate) fn stats_from(rows: Vec<(String, i64)>) -> InboxStats {
             state::DONE => stats.done = count,
             state::FAILED => stats.failed = count,
             _ => {}
+        }
+        if let (state::PENDING | state::TAKEN, Some(oldest_ms)) = (name.as_str(), oldest_ms) {
+            let recorded = crate::delivery::from_millis(oldest_ms);
+            stats.oldest_unfinished = Some(
+                stats
+                    .oldest_unfinished
+                    .map_or(recorded, |known| known.min(recorded)),
+            );
         }
     }
     stats

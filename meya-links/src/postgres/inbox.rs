@@ -151,20 +151,13 @@ impl PostgresBackend {
     }
 
     pub(super) async fn inbox_counts(&self) -> Result<InboxStats> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT state, COUNT(*) FROM inbox GROUP BY state")
-                .fetch_all(&self.pool)
-                .await?;
-        let (oldest,): (Option<f64>,) = sqlx::query_as(
-            "SELECT EXTRACT(EPOCH FROM MIN(recorded_at))::float8 FROM inbox \
-             WHERE state IN ('pending', 'taken')",
+        let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT state, COUNT(*), (EXTRACT(EPOCH FROM MIN(recorded_at)) * 1000)::bigint \
+             FROM inbox GROUP BY state",
         )
-        .fetch_one(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        let oldest = oldest
-            .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
-            .map(|seconds| SystemTime::UNIX_EPOCH + Duration::from_secs_f64(seconds));
-        Ok(stats_from(rows).with_oldest_unfinished(oldest))
+        Ok(stats_from(rows))
     }
 
     pub(super) async fn purge_inbox(&self, done_before: SystemTime) -> Result<u64> {

@@ -150,16 +150,11 @@ impl SqliteBackend {
     }
 
     pub(super) async fn inbox_counts(&self) -> Result<InboxStats> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT state, COUNT(*) FROM inbox GROUP BY state")
+        let rows: Vec<(String, i64, Option<i64>)> =
+            sqlx::query_as("SELECT state, COUNT(*), MIN(recorded_at_ms) FROM inbox GROUP BY state")
                 .fetch_all(&mut *self.reader().await?)
                 .await?;
-        let (oldest,): (Option<i64>,) = sqlx::query_as(
-            "SELECT MIN(recorded_at_ms) FROM inbox WHERE state IN ('pending', 'taken')",
-        )
-        .fetch_one(&mut *self.reader().await?)
-        .await?;
-        Ok(stats_from(rows).with_oldest_unfinished(oldest.map(from_millis)))
+        Ok(stats_from(rows))
     }
 
     pub(super) async fn purge_inbox(&self, done_before: SystemTime) -> Result<u64> {
