@@ -13,8 +13,12 @@
 //!   worker gave up on and replay them once the cause is fixed.
 
 mod link_store;
+mod secret;
 
-pub use link_store::{DEFAULT_LINK_STORE_URL, link_store_url_from_env, open_link_store};
+pub use link_store::{
+    DEFAULT_LINK_STORE_URL, failed_entry_ids, link_store_url_from_env, open_link_store,
+};
+pub use secret::same_secret;
 
 /// The README's Rust blocks, compiled as doc tests so that they cannot rot.
 #[doc = include_str!("../../README.md")]

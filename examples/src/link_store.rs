@@ -28,3 +28,21 @@ pub async fn open_link_store(url: &str) -> Result<Arc<dyn LinkStore>, Box<dyn Er
     }
     Err("the link store URL (LINK_STORE_URL) must start with sqlite:// or postgres://".into())
 }
+
+/// The ids of every failed inbox entry, oldest first (ids only: a page of payloads at a time
+/// is all this holds), for a "requeue all".
+///
+/// # Errors
+/// When the store fails.
+pub async fn failed_entry_ids(store: &dyn LinkStore) -> meya_links::Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    loop {
+        let page = store
+            .inbox_failed(ids.last().copied().unwrap_or(0), 100)
+            .await?;
+        if page.is_empty() {
+            return Ok(ids);
+        }
+        ids.extend(page.iter().map(|entry| entry.id));
+    }
+}

@@ -142,13 +142,7 @@ fn print_failed(entry: &FailedInboxEntry, payload: bool) {
 
 async fn requeue(store: &dyn LinkStore, ids: Vec<i64>, all: bool) -> meya_links::Result<ExitCode> {
     let ids = if all {
-        // Ids only: a page of payloads at a time is all this holds.
-        let mut ids = Vec::new();
-        let mut after = 0;
-        while let Some(page) = next_page(store, &mut after).await? {
-            ids.extend(page.iter().map(|entry| entry.id));
-        }
-        ids
+        examples::failed_entry_ids(store).await?
     } else {
         ids
     };

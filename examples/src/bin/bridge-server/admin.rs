@@ -21,8 +21,7 @@ use bridge::{BatchOutcome, BatchReport};
 use hmac::{Hmac, Mac};
 use meya_links::prelude::*;
 use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+use sha2::Sha256;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -120,7 +119,7 @@ impl Admin {
             .filter_map(|value| value.to_str().ok())
             .flat_map(|cookies| cookies.split(';'))
             .filter_map(|cookie| cookie.trim().strip_prefix(&format!("{COOKIE}=")))
-            .any(|value| bool::from(value.as_bytes().ct_eq(expected.as_bytes())))
+            .any(|value| examples::same_secret(value.as_bytes(), expected.as_bytes()))
     }
 }
 
@@ -340,11 +339,10 @@ struct Login {
 }
 
 async fn login(State(admin): State<Arc<Admin>>, Form(form): Form<Login>) -> Response {
-    // Hashing first makes the comparison constant-time in the lengths too.
-    let same: bool = Sha256::digest(form.token.as_bytes())
-        .ct_eq(&Sha256::digest(admin.token.expose_secret().as_bytes()))
-        .into();
-    if !same {
+    if !examples::same_secret(
+        form.token.as_bytes(),
+        admin.token.expose_secret().as_bytes(),
+    ) {
         tracing::warn!("admin sign-in refused");
         return (StatusCode::UNAUTHORIZED, Html(login_form("Wrong token."))).into_response();
     }
@@ -369,18 +367,21 @@ async fn requeue(
     if !admin.signed_in(&headers) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
+    let unavailable = || {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the link store does not answer",
+        )
+    };
     let ids: Vec<i64> = match (form.id, form.all) {
         (Some(id), _) => vec![id],
-        (None, Some(_)) => {
-            let mut ids = Vec::new();
-            let mut after = 0;
-            while let Ok(page) = admin.store.inbox_failed(after, 100).await {
-                let Some(last) = page.last() else { break };
-                after = last.id;
-                ids.extend(page.iter().map(|entry| entry.id));
+        (None, Some(_)) => match examples::failed_entry_ids(admin.store.as_ref()).await {
+            Ok(ids) => ids,
+            Err(error) => {
+                tracing::warn!(%error, "could not list the failed entries");
+                return unavailable().into_response();
             }
-            ids
-        }
+        },
         (None, None) => return StatusCode::BAD_REQUEST.into_response(),
     };
     for id in ids {

@@ -23,7 +23,6 @@ use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use meya_links::LinkStore;
 use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
 
 /// How long `/readyz` waits for the link store.
 const STORE_CHECK: Duration = Duration::from_secs(2);
@@ -222,13 +221,7 @@ async fn metrics_with_token(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .unwrap_or_default();
-    // Hashing first makes the comparison constant-time in the lengths too.
-    let same: bool = subtle::ConstantTimeEq::ct_eq(
-        Sha256::digest(given.as_bytes()).as_slice(),
-        Sha256::digest(token.expose_secret().as_bytes()).as_slice(),
-    )
-    .into();
-    if !same {
+    if !examples::same_secret(given.as_bytes(), token.expose_secret().as_bytes()) {
         return (StatusCode::UNAUTHORIZED, "a metrics token is required").into_response();
     }
     exposition(operations.render().await)
