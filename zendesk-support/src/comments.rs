@@ -183,12 +183,32 @@ impl<'c> CommentsRequest<'c> {
     ///
     /// # Errors
     /// See [`Error`](crate::Error).
-    pub async fn all_pages(mut self) -> Result<Page<Comment>> {
+    pub async fn all_pages(self) -> Result<Page<Comment>> {
+        Ok(self.pages_until(|_| false).await?.page)
+    }
+
+    /// Follows cursors from this request until `enough` says so of the page just read, or
+    /// the last page: one [`Page`] of every comment and sideloaded user read. With
+    /// [`newest_first`](Self::newest_first), this reads back only as far as a caller needs.
+    /// A server that repeats a cursor, or a walk past [`MAX_PAGES`], ends it early (with a
+    /// warning in the log): [`CommentWalk::finished`] is then false.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn pages_until(
+        mut self,
+        mut enough: impl FnMut(&Page<Comment>) -> bool,
+    ) -> Result<CommentWalk> {
         let mut comments = Vec::new();
         let mut users: Vec<User> = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        let walk = |comments, users, finished| CommentWalk {
+            page: Page::complete(comments, users),
+            finished,
+        };
         for _ in 0..MAX_PAGES {
             let page = self.send().await?;
+            let stop = enough(&page);
             comments.extend(page.items);
             for user in page.users {
                 if !users.iter().any(|known| known.id == user.id) {
@@ -196,23 +216,34 @@ impl<'c> CommentsRequest<'c> {
                 }
             }
             match page.after_cursor {
-                Some(cursor) if page.has_more => {
+                Some(cursor) if page.has_more && !stop => {
                     if !seen.insert(cursor.clone()) {
                         tracing::warn!(
                             ticket_id = self.ticket_id,
                             "Zendesk repeated a comments cursor; stopping"
                         );
-                        return Ok(Page::complete(comments, users));
+                        return Ok(walk(comments, users, false));
                     }
                     self.after = Some(cursor);
                 }
-                _ => return Ok(Page::complete(comments, users)),
+                _ => return Ok(walk(comments, users, true)),
             }
         }
         tracing::warn!(
             ticket_id = self.ticket_id,
             "comments walk hit MAX_PAGES; stopping"
         );
-        Ok(Page::complete(comments, users))
+        Ok(walk(comments, users, false))
     }
+}
+
+/// What [`CommentsRequest::pages_until`] read.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CommentWalk {
+    /// Every comment and sideloaded user read, in the order read.
+    pub page: Page<Comment>,
+    /// Whether the walk ended where asked (or at the last page), rather than cut off by a
+    /// repeated cursor or [`MAX_PAGES`].
+    pub finished: bool,
 }

@@ -51,7 +51,7 @@ mod webhooks;
 
 pub use auth::Auth;
 pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT, RetryPolicy};
-pub use comments::{Attachment, Comment, CommentsRequest};
+pub use comments::{Attachment, Comment, CommentWalk, CommentsRequest};
 pub use error::{ApiError, Error, Result};
 pub use pagination::{MAX_PAGES, Page};
 pub use secrecy::{ExposeSecret, SecretString};

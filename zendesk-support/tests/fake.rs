@@ -202,3 +202,36 @@ async fn the_ticket_webhook_is_signed_and_parses() {
     );
     assert!(zendesk_support::inbound::invocation_id(&webhook.headers).is_some());
 }
+
+#[tokio::test]
+async fn a_walk_newest_first_stops_at_the_page_it_was_asked_to() {
+    let (zendesk, client, agent, jane) = fake().await;
+    let (ticket, first) = zendesk.open_ticket(jane, agent, "c0");
+    for n in 1..100 {
+        zendesk.add_comment(ticket, agent, &format!("c{n}"), true);
+    }
+    // The 30 newest comments are what is wanted: two pages of 20.
+    let oldest_wanted = first + 70;
+    let walk = client
+        .tickets()
+        .comments(ticket)
+        .newest_first()
+        .page_size(20)
+        .pages_until(|page| page.items.iter().any(|c| c.id < oldest_wanted))
+        .await
+        .unwrap();
+    assert!(walk.finished);
+    assert_eq!(walk.page.items.len(), 40);
+    assert_eq!(
+        walk.page.items[0].body.as_deref(),
+        Some("c99"),
+        "newest first"
+    );
+    assert_eq!(
+        zendesk
+            .control()
+            .requests_to("GET", "/api/v2/tickets")
+            .len(),
+        2
+    );
+}

@@ -27,11 +27,9 @@ use crate::context::Context;
 /// commit out of id order within seconds, and Zendesk's clock and ours agree within seconds
 /// (NTP); two minutes leave room for both.
 pub(super) const MARGIN: Duration = Duration::from_secs(2 * 60);
-/// Pages read newest first, at most, before giving up on finding the mark.
-const MAX_PAGES: usize = 100;
-/// The first page newest first is small: most webhooks bring one or two new comments, and
-/// a page costs its size to decode. The pages after it are full.
-const FIRST_PAGE: u32 = 20;
+/// Pages read newest first are small: most webhooks bring one or two new comments, and a
+/// page costs its size to decode.
+const PAGE: u32 = 20;
 
 /// How far a ticket's comments are settled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,51 +100,28 @@ pub(super) async fn read(context: &Context, thread: &ThreadId, ticket_id: i64) -
         read_at,
         ..Window::default()
     };
-    let mut cursors = std::collections::HashSet::new();
-    let mut after: Option<String> = None;
-    let mut complete = false;
-    for _ in 0..MAX_PAGES {
-        let mut request = context
-            .zendesk
-            .tickets()
-            .comments(ticket_id)
-            .include_users()
-            .newest_first();
-        request = match after.take() {
-            Some(cursor) => request.after(cursor),
-            None => request.page_size(FIRST_PAGE),
-        };
-        let page = request.send().await?;
-        let reached_the_mark = page.items.iter().any(|comment| mark.covers(comment));
-        for comment in page.items {
-            if mark.covers(&comment) {
-                window.settled_public += usize::from(comment.public);
-            } else {
-                window.comments.push(comment);
-            }
-        }
-        for user in page.users {
-            if !window.users.iter().any(|known| known.id == user.id) {
-                window.users.push(user);
-            }
-        }
-        match page.after_cursor {
-            Some(cursor)
-                if page.has_more && !reached_the_mark && cursors.insert(cursor.clone()) =>
-            {
-                after = Some(cursor);
-            }
-            _ => {
-                complete = true;
-                break;
-            }
-        }
-    }
-    if !complete {
+    let walk = context
+        .zendesk
+        .tickets()
+        .comments(ticket_id)
+        .include_users()
+        .newest_first()
+        .page_size(PAGE)
+        .pages_until(|page| page.items.iter().any(|comment| mark.covers(comment)))
+        .await?;
+    if !walk.finished {
         // More new comments than the pages allow: the whole history, as without a mark,
         // so that none between the pages read and the mark is passed over.
         tracing::warn!(ticket_id, "too many new comments to read newest first");
         return whole_history(context, ticket_id, read_at).await;
+    }
+    window.users = walk.page.users;
+    for comment in walk.page.items {
+        if mark.covers(&comment) {
+            window.settled_public += usize::from(comment.public);
+        } else {
+            window.comments.push(comment);
+        }
     }
     // Sent oldest first, whatever order the pages came in.
     window.comments.sort_by_key(|comment| comment.id);
