@@ -61,6 +61,17 @@ pub(crate) async fn find_conversation(
     thread: &ThreadId,
     sunco_user_id: &str,
 ) -> Result<(String, bool)> {
+    let (id, created) = personal_conversation(sunco, sunco_user_id).await?;
+    store.thread_set(thread, CONVERSATION_KEY, &id).await?;
+    Ok((id, created))
+}
+
+/// The user's existing personal conversation at SunCo (the default one first), else a new
+/// one. Answers the id and whether it was created.
+pub(crate) async fn personal_conversation(
+    sunco: &sunshine_conversations::Client,
+    sunco_user_id: &str,
+) -> Result<(String, bool)> {
     let page = sunco
         .conversations()
         .list(UserFilter::UserId(sunco_user_id.to_owned()))
@@ -72,18 +83,16 @@ pub(crate) async fn find_conversation(
         .find(|c| c.is_default == Some(true))
         .or_else(|| page.conversations.first())
         .map(|c| c.id.clone());
-    let (id, created) = match existing {
-        Some(id) => (id, false),
+    match existing {
+        Some(id) => Ok((id, false)),
         None => {
             let conversation = sunco
                 .conversations()
                 .create_personal(sunco_user_id, None)
                 .await?;
-            (conversation.id, true)
+            Ok((conversation.id, true))
         }
-    };
-    store.thread_set(thread, CONVERSATION_KEY, &id).await?;
-    Ok((id, created))
+    }
 }
 
 /// Drops the cached conversation after SunCo answered 404 for it, so that the next webhook

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use crate::{
     ClaimOutcome, Deliveries, Delivery, DeliveryClaim, FailedInboxEntry, Inbox, InboxEntry,
-    InboxMessage, InboxPush, InboxStats, Links, Result, ThreadId, UserId, limits,
+    InboxMessage, InboxPush, InboxStats, Links, Result, ThreadChanges, ThreadId, UserId, limits,
 };
 
 /// A store whose every argument is checked against [`limits`](crate::limits) before it
@@ -169,6 +169,45 @@ impl<S: Links> Links for Checked<S> {
     async fn thread_primary_user(&self, thread_id: &ThreadId) -> Result<Option<UserId>> {
         self.backend.thread_primary_user(thread_id).await
     }
+
+    async fn user_identify_and_link(
+        &self,
+        integration: &str,
+        integration_user_id: &str,
+        links: &[(&str, &str)],
+    ) -> Result<UserId> {
+        limits::user_ref(integration, integration_user_id)?;
+        for (other, other_id) in links {
+            limits::user_ref(other, other_id)?;
+        }
+        self.backend
+            .user_identify_and_link(integration, integration_user_id, links)
+            .await
+    }
+
+    async fn thread_apply(&self, thread_id: &ThreadId, changes: &ThreadChanges) -> Result<()> {
+        check_changes(changes)?;
+        self.backend.thread_apply(thread_id, changes).await
+    }
+
+    async fn thread_create_with(&self, changes: &ThreadChanges) -> Result<ThreadId> {
+        check_changes(changes)?;
+        self.backend.thread_create_with(changes).await
+    }
+}
+
+fn check_changes(changes: &ThreadChanges) -> Result<()> {
+    for (key, value) in &changes.data {
+        limits::key(key)?;
+        limits::value("value", value)?;
+        if key == crate::PRIMARY_USER_ID {
+            value.parse::<UserId>()?;
+        }
+    }
+    for (integration, integration_thread_id) in &changes.links {
+        limits::thread_ref(integration, integration_thread_id)?;
+    }
+    Ok(())
 }
 
 #[async_trait]

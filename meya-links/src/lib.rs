@@ -72,6 +72,7 @@ mod sqlite;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod thread_changes;
 
 pub use checked::Checked;
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -85,6 +86,7 @@ pub use postgres::{PostgresBackend, PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteBackend, SqliteOptions, SqliteStore, SqliteSynchronous};
 pub use store::{Deliveries, Inbox, LinkStore, Links, PRIMARY_USER_ID};
+pub use thread_changes::ThreadChanges;
 
 /// The store's traits, to call their methods on a concrete store: `use meya_links::prelude::*;`.
 pub mod prelude {

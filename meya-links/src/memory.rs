@@ -14,7 +14,7 @@ use crate::delivery::lease_millis;
 use crate::{
     Checked, ClaimOutcome, Clock, Deliveries, Delivery, DeliveryClaim, DeliveryState, Error,
     FailedInboxEntry, Inbox, InboxEntry, InboxMessage, InboxPush, InboxStats, Links,
-    PRIMARY_USER_ID, Result, ThreadId, UserId,
+    PRIMARY_USER_ID, Result, ThreadChanges, ThreadId, UserId,
 };
 
 mod inbox;
@@ -190,6 +190,34 @@ impl State {
             _ => Err(claim.lost()),
         }
     }
+
+    /// Stores `changes` on a thread, or nothing when one of them would fail.
+    fn apply(&mut self, thread_id: &ThreadId, changes: &ThreadChanges) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let (primary_user, data) = changes.resolved()?;
+        if let Some(user) = &primary_user
+            && !self.users.contains(user)
+        {
+            return Err(Error::UnknownUser(*user));
+        }
+        let thread = self
+            .threads
+            .get_mut(thread_id)
+            .ok_or(Error::UnknownThread(*thread_id))?;
+        if primary_user.is_some() {
+            thread.primary_user = primary_user;
+        }
+        for (key, value) in data {
+            thread.data.insert(key.to_owned(), value.to_owned());
+        }
+        for (integration, integration_thread_id) in &changes.links {
+            self.thread_links
+                .link(integration, integration_thread_id, *thread_id);
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -342,6 +370,45 @@ impl Links for MemoryBackend {
             .threads
             .get(thread_id)
             .and_then(|thread| thread.primary_user))
+    }
+
+    async fn user_identify_and_link(
+        &self,
+        integration: &str,
+        integration_user_id: &str,
+        links: &[(&str, &str)],
+    ) -> Result<UserId> {
+        let mut state = self.write();
+        let user = match state.user_links.lookup(integration, integration_user_id) {
+            Some(user) => user,
+            None => {
+                let user = UserId::new();
+                state.users.insert(user);
+                state
+                    .user_links
+                    .link(integration, integration_user_id, user);
+                user
+            }
+        };
+        for (other, other_id) in links {
+            state.user_links.link(other, other_id, user);
+        }
+        Ok(user)
+    }
+
+    async fn thread_apply(&self, thread_id: &ThreadId, changes: &ThreadChanges) -> Result<()> {
+        self.write().apply(thread_id, changes)
+    }
+
+    async fn thread_create_with(&self, changes: &ThreadChanges) -> Result<ThreadId> {
+        let thread = ThreadId::new();
+        let mut state = self.write();
+        state.threads.insert(thread, ThreadRecord::default());
+        if let Err(error) = state.apply(&thread, changes) {
+            state.threads.remove(&thread);
+            return Err(error);
+        }
+        Ok(thread)
     }
 }
 

@@ -19,7 +19,7 @@ use crate::sql::{LinkKind, foreign_key_or};
 use crate::{
     Checked, ClaimOutcome, Clock, Deliveries, Delivery, DeliveryClaim, Error, FailedInboxEntry,
     Inbox, InboxEntry, InboxMessage, InboxPush, InboxStats, Links, PRIMARY_USER_ID, Result,
-    ThreadId, UserId,
+    ThreadChanges, ThreadId, UserId,
 };
 
 /// A link store in PostgreSQL, safe to share between any number of processes. The
@@ -109,6 +109,7 @@ macro_rules! now_ms {
 
 // After `now_ms!`, which its statements use.
 mod inbox;
+mod steps;
 
 /// The statements of one kind of link (users or threads); both kinds share the code below.
 struct LinkSql {
@@ -298,37 +299,6 @@ impl PostgresBackend {
             .await?)
     }
 
-    async fn link(
-        &self,
-        sql: &LinkSql,
-        integration: &str,
-        outside_id: &str,
-        id: &Uuid,
-    ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let owner: Option<Uuid> = sqlx::query_scalar(sql.lock_owner)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if owner.is_none() {
-            return Err(sql.kind.unknown(*id));
-        }
-        sqlx::query(sql.delete_previous)
-            .bind(id)
-            .bind(integration)
-            .bind(outside_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(sql.upsert)
-            .bind(id)
-            .bind(integration)
-            .bind(outside_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Ends or renews a held claim, or reports it lost; answers the new lease end.
     async fn finish_claim(
         &self,
@@ -376,43 +346,15 @@ impl Links for PostgresBackend {
     }
 
     async fn user_identify(&self, integration: &str, integration_user_id: &str) -> Result<UserId> {
-        // A link once made may be re-pointed but is never removed, so a few rounds settle any
-        // race; the bound only guards against a misbehaving database.
-        for _ in 0..3 {
-            if let Some(user) = self
-                .user_try_lookup(integration, integration_user_id)
-                .await?
-            {
-                return Ok(user);
-            }
-            let user = UserId::new();
-            let mut tx = self.pool.begin().await?;
-            sqlx::query("INSERT INTO users (id) VALUES ($1)")
-                .bind(user.as_uuid())
-                .execute(&mut *tx)
-                .await?;
-            // A racing caller's uncommitted link makes this wait for its commit, then do nothing.
-            let created: Option<Uuid> = sqlx::query_scalar(
-                "INSERT INTO user_links (user_id, integration, integration_user_id) \
-                 VALUES ($1, $2, $3) \
-                 ON CONFLICT (integration, integration_user_id) DO NOTHING \
-                 RETURNING user_id",
-            )
-            .bind(user.as_uuid())
-            .bind(integration)
-            .bind(integration_user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if created.is_some() {
-                tx.commit().await?;
-                return Ok(user);
-            }
-            // Lost the race: drop our unused user row and read the winner's.
-            tx.rollback().await?;
+        // Most ids are known: one read, no transaction.
+        if let Some(user) = self
+            .user_try_lookup(integration, integration_user_id)
+            .await?
+        {
+            return Ok(user);
         }
-        Err(Error::Backend(
-            "user_identify did not settle after 3 rounds".into(),
-        ))
+        self.identify_and_link(integration, integration_user_id, &[])
+            .await
     }
 
     async fn user_link(
@@ -543,6 +485,24 @@ impl Links for PostgresBackend {
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(user.flatten().map(UserId::from_uuid))
+    }
+
+    async fn user_identify_and_link(
+        &self,
+        integration: &str,
+        integration_user_id: &str,
+        links: &[(&str, &str)],
+    ) -> Result<UserId> {
+        self.identify_and_link(integration, integration_user_id, links)
+            .await
+    }
+
+    async fn thread_apply(&self, thread_id: &ThreadId, changes: &ThreadChanges) -> Result<()> {
+        self.apply(thread_id, changes).await
+    }
+
+    async fn thread_create_with(&self, changes: &ThreadChanges) -> Result<ThreadId> {
+        self.create_with(changes).await
     }
 }
 

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use sqlx::Connection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode,
     SqliteSynchronous as DriverSynchronous,
@@ -24,14 +23,18 @@ use crate::sql::{LinkKind, foreign_key_or};
 use crate::{
     Checked, ClaimOutcome, Clock, Deliveries, Delivery, DeliveryClaim, Error, FailedInboxEntry,
     Inbox, InboxEntry, InboxMessage, InboxPush, InboxStats, Links, PRIMARY_USER_ID, Result,
-    ThreadId, UserId,
+    ThreadChanges, ThreadId, UserId,
 };
 
 mod connections;
 mod deliveries;
+mod group_commit;
 mod inbox;
+mod links;
 
 use connections::{Connections, Held};
+use group_commit::WriteFn;
+use links::{LinkSql, lookup_on, relink_on};
 
 /// How hard SQLite works to keep each commit on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -113,9 +116,13 @@ impl SqliteOptions {
 /// [`Checked`].
 ///
 /// Writes go through a single connection, so writers in one process queue instead of failing
-/// with `SQLITE_BUSY`; reads use a few read-only connections and never wait for
-/// writes (WAL). Several processes may open the same file; they take turns writing, waiting
-/// up to [`SqliteOptions::busy_timeout`]. For replicas on several machines use PostgreSQL.
+/// with `SQLITE_BUSY`, and the writes that queue up while one transaction commits share the
+/// next (group commit): under load, many calls pay for one commit. A call still returns only
+/// once its own write has committed, and one call's error never fails or undoes another's.
+/// The writer runs as a task on the runtime that opened the store: use the store on that
+/// runtime. Reads use a few read-only connections and never wait for writes (WAL). Several
+/// processes may open the same file; they take turns writing, waiting up to
+/// [`SqliteOptions::busy_timeout`]. For replicas on several machines use PostgreSQL.
 ///
 /// ```no_run
 /// # async fn demo() -> meya_links::Result<()> {
@@ -144,43 +151,6 @@ impl fmt::Debug for SqliteBackend {
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
-/// The statements of one kind of link (users or threads); both kinds share the code below.
-struct LinkSql {
-    /// The "thing" a bad internal id is reported as.
-    kind: LinkKind,
-    lookup: &'static str,
-    reverse_lookup: &'static str,
-    /// Two statements sent as one (a round trip less): drops the internal id's other link in
-    /// the integration (rule 2), then inserts the link or re-points the outside id (rule 1).
-    relink: &'static str,
-}
-
-const USER_LINKS: LinkSql = LinkSql {
-    kind: LinkKind::User,
-    lookup: "SELECT user_id FROM user_links WHERE integration = ?1 AND integration_user_id = ?2",
-    reverse_lookup: "SELECT integration_user_id FROM user_links \
-                     WHERE user_id = ?1 AND integration = ?2",
-    relink: "DELETE FROM user_links \
-             WHERE user_id = ?1 AND integration = ?2 AND integration_user_id <> ?3; \
-             INSERT INTO user_links (user_id, integration, integration_user_id) \
-             VALUES (?1, ?2, ?3) \
-             ON CONFLICT (integration, integration_user_id) DO UPDATE SET user_id = excluded.user_id",
-};
-
-const THREAD_LINKS: LinkSql = LinkSql {
-    kind: LinkKind::Thread,
-    lookup: "SELECT thread_id FROM thread_links \
-             WHERE integration = ?1 AND integration_thread_id = ?2",
-    reverse_lookup: "SELECT integration_thread_id FROM thread_links \
-                     WHERE thread_id = ?1 AND integration = ?2",
-    relink: "DELETE FROM thread_links \
-             WHERE thread_id = ?1 AND integration = ?2 AND integration_thread_id <> ?3; \
-             INSERT INTO thread_links (thread_id, integration, integration_thread_id) \
-             VALUES (?1, ?2, ?3) \
-             ON CONFLICT (integration, integration_thread_id) \
-             DO UPDATE SET thread_id = excluded.thread_id",
-};
 
 const CLAIM: &str = "INSERT INTO deliveries \
         (source, source_message_id, state, claim_token, lease_until_ms, attempts, updated_at_ms) \
@@ -251,9 +221,17 @@ impl SqliteBackend {
         if options.migrate {
             backend.migrate().await?;
         } else {
-            let applied = sqlx::query_scalar(crate::sql::LATEST_APPLIED)
-                .fetch_one(&mut *backend.connections.writer().await?)
-                .await;
+            let applied = backend
+                .connections
+                .writer
+                .write_alone((), |(), connection| {
+                    Box::pin(async move {
+                        Ok(sqlx::query_scalar(crate::sql::LATEST_APPLIED)
+                            .fetch_one(connection)
+                            .await)
+                    })
+                })
+                .await?;
             crate::sql::require_migrated(&MIGRATOR, applied)?;
         }
         Ok(backend)
@@ -266,7 +244,10 @@ impl SqliteBackend {
     /// # Errors
     /// [`Error::Migration`] when the schema cannot be brought up to date.
     pub async fn migrate(&self) -> Result<()> {
-        migrate(&mut *self.connections.writer().await?).await
+        self.connections
+            .writer
+            .write_alone((), |(), connection| Box::pin(migrate(connection)))
+            .await
     }
 
     /// The file this store lives in.
@@ -279,9 +260,16 @@ impl SqliteBackend {
         self.connections.close().await;
     }
 
-    /// The write connection, once the call before has finished with it.
-    pub(crate) async fn writer(&self) -> Result<Held<'_>> {
-        self.connections.writer().await
+    /// Runs `write` over `data` on the write connection, in a transaction it may share with
+    /// other calls' writes (see [`group_commit`]); answers once it committed. `write` may run
+    /// twice (the first run rolled back), so it must not act outside the database.
+    pub(crate) async fn write<D, T, F>(&self, data: D, write: F) -> Result<T>
+    where
+        D: Send + Sync + 'static,
+        T: Send + 'static,
+        F: WriteFn<D, T>,
+    {
+        self.connections.writer.write(data, write).await
     }
 
     /// A read connection.
@@ -295,12 +283,7 @@ impl SqliteBackend {
         integration: &str,
         outside_id: &str,
     ) -> Result<Option<Uuid>> {
-        let id: Option<String> = sqlx::query_scalar(sql.lookup)
-            .bind(integration)
-            .bind(outside_id)
-            .fetch_optional(&mut *self.reader().await?)
-            .await?;
-        id.as_deref().map(parse_uuid).transpose()
+        lookup_on(&mut *self.reader().await?, sql, integration, outside_id).await
     }
 
     async fn reverse_lookup(
@@ -318,23 +301,16 @@ impl SqliteBackend {
 
     async fn link(
         &self,
-        sql: &LinkSql,
+        sql: &'static LinkSql,
         integration: &str,
         outside_id: &str,
         id: &Uuid,
     ) -> Result<()> {
-        let id_text = id.hyphenated().to_string();
-        let mut writer = self.writer().await?;
-        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query(sql.relink)
-            .bind(&id_text)
-            .bind(integration)
-            .bind(outside_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(|error| foreign_key_or(error, || sql.kind.unknown(*id)))?;
-        tx.commit().await?;
-        Ok(())
+        let link = (*id, integration.to_owned(), outside_id.to_owned());
+        self.write(link, move |(id, integration, outside_id), connection| {
+            Box::pin(relink_on(connection, sql, integration, outside_id, id))
+        })
+        .await
     }
 
     /// Ends a held claim, or reports it lost.
@@ -346,22 +322,45 @@ impl SqliteBackend {
         target_message_id: Option<&str>,
         failure_reason: Option<&str>,
     ) -> Result<()> {
-        let done = sqlx::query(FINISH_CLAIM)
-            .bind(state)
-            .bind(lease_until_ms)
-            .bind(target_message_id)
-            .bind(failure_reason)
-            .bind(to_millis(self.clock.now()))
-            .bind(&claim.source)
-            .bind(&claim.source_message_id)
-            .bind(claim.token.hyphenated().to_string())
-            .execute(&mut *self.writer().await?)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(claim.lost());
-        }
-        Ok(())
+        let finish = FinishClaim {
+            state: state.to_owned(),
+            lease_until_ms,
+            target_message_id: target_message_id.map(str::to_owned),
+            failure_reason: failure_reason.map(str::to_owned),
+            now: to_millis(self.clock.now()),
+            claim: claim.clone(),
+        };
+        self.write(finish, |finish, connection| {
+            Box::pin(async move {
+                let done = sqlx::query(FINISH_CLAIM)
+                    .bind(&finish.state)
+                    .bind(finish.lease_until_ms)
+                    .bind(finish.target_message_id.as_deref())
+                    .bind(finish.failure_reason.as_deref())
+                    .bind(finish.now)
+                    .bind(&finish.claim.source)
+                    .bind(&finish.claim.source_message_id)
+                    .bind(finish.claim.token.hyphenated().to_string())
+                    .execute(connection)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(finish.claim.lost());
+                }
+                Ok(())
+            })
+        })
+        .await
     }
+}
+
+/// A held claim's end, as [`SqliteBackend::finish_claim`] writes it.
+struct FinishClaim {
+    state: String,
+    lease_until_ms: i64,
+    target_message_id: Option<String>,
+    failure_reason: Option<String>,
+    now: i64,
+    claim: DeliveryClaim,
 }
 
 /// Applies pending migrations. Two processes opening a new file at once may race to create
@@ -379,195 +378,6 @@ async fn migrate(connection: &mut SqliteConnection) -> Result<()> {
 
 fn parse_uuid(text: &str) -> Result<Uuid> {
     Uuid::from_str(text).map_err(|_| Error::Decode(format!("stored id {text:?} is not a UUID")))
-}
-
-#[async_trait]
-impl Links for SqliteBackend {
-    async fn user_try_lookup(
-        &self,
-        integration: &str,
-        integration_user_id: &str,
-    ) -> Result<Option<UserId>> {
-        let id = self
-            .lookup(&USER_LINKS, integration, integration_user_id)
-            .await?;
-        Ok(id.map(UserId::from_uuid))
-    }
-
-    async fn user_try_reverse_lookup(
-        &self,
-        user_id: &UserId,
-        integration: &str,
-    ) -> Result<Option<String>> {
-        self.reverse_lookup(&USER_LINKS, user_id.as_uuid(), integration)
-            .await
-    }
-
-    async fn user_identify(&self, integration: &str, integration_user_id: &str) -> Result<UserId> {
-        // An id's link can vanish between the write and the re-read (its user was linked to
-        // another id meanwhile), so a few rounds settle it; the bound only guards against a
-        // misbehaving database.
-        for _ in 0..3 {
-            if let Some(user) = self
-                .user_try_lookup(integration, integration_user_id)
-                .await?
-            {
-                return Ok(user);
-            }
-            // One statement, atomic: see the `user_identify_requests` view in the migration.
-            sqlx::query(
-                "INSERT INTO user_identify_requests \
-                 (user_id, integration, integration_user_id, created_at_ms) \
-                 VALUES (?1, ?2, ?3, ?4)",
-            )
-            .bind(UserId::new().to_string())
-            .bind(integration)
-            .bind(integration_user_id)
-            .bind(to_millis(self.clock.now()))
-            .execute(&mut *self.writer().await?)
-            .await?;
-        }
-        Err(Error::Backend(
-            "user_identify did not settle after 3 rounds".into(),
-        ))
-    }
-
-    async fn user_link(
-        &self,
-        integration: &str,
-        integration_user_id: &str,
-        user_id: &UserId,
-    ) -> Result<()> {
-        self.link(
-            &USER_LINKS,
-            integration,
-            integration_user_id,
-            user_id.as_uuid(),
-        )
-        .await
-    }
-
-    async fn thread_try_lookup(
-        &self,
-        integration: &str,
-        integration_thread_id: &str,
-    ) -> Result<Option<ThreadId>> {
-        let id = self
-            .lookup(&THREAD_LINKS, integration, integration_thread_id)
-            .await?;
-        Ok(id.map(ThreadId::from_uuid))
-    }
-
-    async fn thread_try_reverse_lookup(
-        &self,
-        thread_id: &ThreadId,
-        integration: &str,
-    ) -> Result<Option<String>> {
-        self.reverse_lookup(&THREAD_LINKS, thread_id.as_uuid(), integration)
-            .await
-    }
-
-    async fn thread_create(&self) -> Result<ThreadId> {
-        let thread = ThreadId::new();
-        sqlx::query("INSERT INTO threads (id, created_at_ms) VALUES (?1, ?2)")
-            .bind(thread.to_string())
-            .bind(to_millis(self.clock.now()))
-            .execute(&mut *self.writer().await?)
-            .await?;
-        Ok(thread)
-    }
-
-    async fn thread_link(
-        &self,
-        integration: &str,
-        integration_thread_id: &str,
-        thread_id: &ThreadId,
-    ) -> Result<()> {
-        self.link(
-            &THREAD_LINKS,
-            integration,
-            integration_thread_id,
-            thread_id.as_uuid(),
-        )
-        .await
-    }
-
-    async fn thread_unlink(
-        &self,
-        integration: &str,
-        integration_thread_id: &str,
-    ) -> Result<Option<ThreadId>> {
-        let thread: Option<String> = sqlx::query_scalar(
-            "DELETE FROM thread_links WHERE integration = ?1 AND integration_thread_id = ?2 \
-             RETURNING thread_id",
-        )
-        .bind(integration)
-        .bind(integration_thread_id)
-        .fetch_optional(&mut *self.writer().await?)
-        .await?;
-        thread
-            .as_deref()
-            .map(|text| parse_uuid(text).map(ThreadId::from_uuid))
-            .transpose()
-    }
-
-    async fn thread_set(&self, thread_id: &ThreadId, key: &str, value: &str) -> Result<()> {
-        if key == PRIMARY_USER_ID {
-            return self
-                .thread_set_primary_user(thread_id, &value.parse()?)
-                .await;
-        }
-        sqlx::query(
-            "INSERT INTO thread_data (thread_id, key, value) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (thread_id, key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(thread_id.to_string())
-        .bind(key)
-        .bind(value)
-        .execute(&mut *self.writer().await?)
-        .await
-        .map_err(|error| foreign_key_or(error, || Error::UnknownThread(*thread_id)))?;
-        Ok(())
-    }
-
-    async fn thread_get(&self, thread_id: &ThreadId, key: &str) -> Result<Option<String>> {
-        if key == PRIMARY_USER_ID {
-            let user = self.thread_primary_user(thread_id).await?;
-            return Ok(user.map(|user| user.to_string()));
-        }
-        Ok(
-            sqlx::query_scalar("SELECT value FROM thread_data WHERE thread_id = ?1 AND key = ?2")
-                .bind(thread_id.to_string())
-                .bind(key)
-                .fetch_optional(&mut *self.reader().await?)
-                .await?,
-        )
-    }
-
-    async fn thread_set_primary_user(&self, thread_id: &ThreadId, user_id: &UserId) -> Result<()> {
-        let done = sqlx::query("UPDATE threads SET primary_user_id = ?1 WHERE id = ?2")
-            .bind(user_id.to_string())
-            .bind(thread_id.to_string())
-            .execute(&mut *self.writer().await?)
-            .await
-            .map_err(|error| foreign_key_or(error, || Error::UnknownUser(*user_id)))?;
-        if done.rows_affected() == 0 {
-            return Err(Error::UnknownThread(*thread_id));
-        }
-        Ok(())
-    }
-
-    async fn thread_primary_user(&self, thread_id: &ThreadId) -> Result<Option<UserId>> {
-        let user: Option<Option<String>> =
-            sqlx::query_scalar("SELECT primary_user_id FROM threads WHERE id = ?1")
-                .bind(thread_id.to_string())
-                .fetch_optional(&mut *self.reader().await?)
-                .await?;
-        user.flatten()
-            .as_deref()
-            .map(|text| parse_uuid(text).map(UserId::from_uuid))
-            .transpose()
-    }
 }
 
 #[async_trait]

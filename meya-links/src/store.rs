@@ -15,7 +15,7 @@ use async_trait::async_trait;
 
 use crate::{
     ClaimOutcome, Delivery, DeliveryClaim, FailedInboxEntry, InboxEntry, InboxMessage, InboxPush,
-    InboxStats, Result, ThreadId, UserId,
+    InboxStats, Result, ThreadChanges, ThreadId, UserId,
 };
 
 /// The thread data key that holds the thread's primary user.
@@ -153,6 +153,56 @@ pub trait Links: fmt::Debug + Send + Sync + 'static {
 
     /// The thread's primary user, if set.
     async fn thread_primary_user(&self, thread_id: &ThreadId) -> Result<Option<UserId>>;
+
+    /// [`user_identify`](Self::user_identify), then [`user_link`](Self::user_link) of each
+    /// `(integration, integration user id)` in `links` to the same user: one step, in one
+    /// transaction on the stores of this crate (the default calls them one after the other).
+    async fn user_identify_and_link(
+        &self,
+        integration: &str,
+        integration_user_id: &str,
+        links: &[(&str, &str)],
+    ) -> Result<UserId> {
+        let user = self.user_identify(integration, integration_user_id).await?;
+        for (other, other_id) in links {
+            self.user_link(other, other_id, &user).await?;
+        }
+        Ok(user)
+    }
+
+    /// Stores [`ThreadChanges`] on a thread: all or none on the stores of this crate; the
+    /// default calls [`thread_set_primary_user`](Self::thread_set_primary_user),
+    /// [`thread_set`](Self::thread_set) and [`thread_link`](Self::thread_link) in that order.
+    ///
+    /// # Errors
+    /// As those methods: [`Error::UnknownThread`](crate::Error::UnknownThread),
+    /// [`Error::UnknownUser`](crate::Error::UnknownUser).
+    async fn thread_apply(&self, thread_id: &ThreadId, changes: &ThreadChanges) -> Result<()> {
+        if let Some(user) = &changes.primary_user {
+            self.thread_set_primary_user(thread_id, user).await?;
+        }
+        for (key, value) in &changes.data {
+            self.thread_set(thread_id, key, value).await?;
+        }
+        for (integration, integration_thread_id) in &changes.links {
+            self.thread_link(integration, integration_thread_id, thread_id)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A new thread with `changes` stored on it: on the stores of this crate in one
+    /// transaction, so that no thread is left half made; the default is
+    /// [`thread_create`](Self::thread_create), then [`thread_apply`](Self::thread_apply).
+    ///
+    /// # Errors
+    /// [`Error::UnknownUser`](crate::Error::UnknownUser) for a primary user the store never
+    /// created.
+    async fn thread_create_with(&self, changes: &ThreadChanges) -> Result<ThreadId> {
+        let thread = self.thread_create().await?;
+        self.thread_apply(&thread, changes).await?;
+        Ok(thread)
+    }
 }
 
 /// Delivery records: which messages were sent, are being sent, or failed for good; see

@@ -5,12 +5,18 @@
 
 mod memory {
     meya_links::link_store_conformance!(Some(meya_links::testing::MemorySite::new()));
+    meya_links::link_store_conformance!(@cases Some(meya_links::testing::MemorySite::new());
+        composite_steps_store_all_or_nothing);
 }
 
 mod sqlite {
     meya_links::link_store_conformance!(Some(meya_links::testing::SqliteSite::new()));
+    meya_links::link_store_conformance!(@cases Some(meya_links::testing::SqliteSite::new());
+        composite_steps_store_all_or_nothing);
 }
 
 mod postgres {
     meya_links::link_store_conformance!(meya_links::testing::PostgresSite::from_env().await);
+    meya_links::link_store_conformance!(@cases meya_links::testing::PostgresSite::from_env().await;
+        composite_steps_store_all_or_nothing);
 }

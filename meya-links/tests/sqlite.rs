@@ -235,3 +235,42 @@ async fn opening_without_migrating_needs_an_up_to_date_schema() {
     let thread = store.thread_create().await.unwrap();
     assert_eq!(store.thread_primary_user(&thread).await.unwrap(), None);
 }
+
+/// Writes made at once share a transaction (group commit); one that fails must neither fail
+/// nor undo the others.
+#[tokio::test]
+async fn writes_sharing_a_commit_keep_their_own_outcomes() {
+    let site = SqliteSite::new();
+    let store = std::sync::Arc::new(SqliteStore::open(site.path()).await.unwrap());
+    let thread = store.thread_create().await.unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..40 {
+        let store = std::sync::Arc::clone(&store);
+        tasks.spawn(async move {
+            let target = if n % 4 == 3 {
+                meya_links::ThreadId::new()
+            } else {
+                thread
+            };
+            (n, store.thread_set(&target, &format!("k{n}"), "v").await)
+        });
+    }
+    let mut outcomes = Vec::new();
+    while let Some(outcome) = tasks.join_next().await {
+        outcomes.push(outcome.unwrap());
+    }
+    assert_eq!(outcomes.len(), 40);
+    for (n, outcome) in outcomes {
+        let stored = store.thread_get(&thread, &format!("k{n}")).await.unwrap();
+        if n % 4 == 3 {
+            assert!(
+                matches!(outcome, Err(Error::UnknownThread(_))),
+                "{n}: {outcome:?}"
+            );
+            assert_eq!(stored, None);
+        } else {
+            assert!(outcome.is_ok(), "{n}: {outcome:?}");
+            assert_eq!(stored.as_deref(), Some("v"), "{n}");
+        }
+    }
+}

@@ -4,20 +4,20 @@
 //! 1. The requester's user and that user's SunCo id, if linked before; else
 //! 2. the SunCo user whose external id is the requester's email (an internal note tells the
 //!    agent when there is no email or no such user), and
-//! 3. the requester linked to the same user.
+//! 3. the requester linked to the same user (with 2, one store write).
 //! 4. The SunCo user's thread, or a new one (under the customer's lock, so that two workers
-//!    make one thread and one conversation, not two).
-//! 5. The ticket joins the thread, in agent mode.
+//!    make one thread and one conversation, not two), with the user's SunCo conversation.
+//! 5. The ticket joins the thread, in agent mode (with 4, one store write).
 //! 6. The ticket's public agent comments go to the user's conversation
 //!    ([`agent_comments`](super::agent_comments)).
 
-use meya_links::{SUNSHINE_CONVERSATIONS, ThreadId, UserId, ZENDESK_SUPPORT};
+use meya_links::{SUNSHINE_CONVERSATIONS, ThreadChanges, ThreadId, UserId, ZENDESK_SUPPORT};
 use zendesk_support::inbound::TicketEvent;
 
 use super::agent_comments::{self, AgentCommentsOutcome};
 use crate::context::Context;
 use crate::notes::{NO_EMAIL_NOTE, NO_SUNCO_USER_NOTE, note_once};
-use crate::threads::{MODE_KEY, conversation_for, find_conversation};
+use crate::threads::{CONVERSATION_KEY, MODE_KEY, conversation_for, personal_conversation};
 use crate::{Error, Result};
 
 /// Whether a link or record was found or made by this call.
@@ -96,10 +96,11 @@ pub(crate) async fn start(context: &Context, event: &TicketEvent) -> Result<Star
             };
             // 3. Identify the SunCo user, link the requester to the same user.
             let user = store
-                .user_identify(SUNSHINE_CONVERSATIONS, &sunco_user.id)
-                .await?;
-            store
-                .user_link(ZENDESK_SUPPORT, &requester_key, &user)
+                .user_identify_and_link(
+                    SUNSHINE_CONVERSATIONS,
+                    &sunco_user.id,
+                    &[(ZENDESK_SUPPORT, &requester_key)],
+                )
                 .await?;
             (user, sunco_user.id, Link::Created)
         }
@@ -141,44 +142,47 @@ async fn link_thread_and_deliver(
     sunco_user_id: &str,
 ) -> Result<(ThreadId, Link, String, bool, AgentCommentsOutcome)> {
     let store = context.store.as_ref();
+    let sunco = &context.sunco;
+    let ticket_key = ticket_id.to_string();
+    // 5. The ticket joins the thread (replacing any earlier ticket), in agent mode.
+    let joins = ThreadChanges::new()
+        .set(MODE_KEY, "agent")
+        .link(ZENDESK_SUPPORT, &ticket_key);
     // 4. The SunCo user's thread, or a new one.
-    let (thread, thread_link) = match store
+    let (thread, thread_link, conversation_id, created) = match store
         .thread_try_lookup(SUNSHINE_CONVERSATIONS, sunco_user_id)
         .await?
     {
         Some(thread) => {
             // A thread linked by an older version, or by hand, may lack its primary user;
             // without one, the customer's replies would have nowhere to go.
-            if store.thread_primary_user(&thread).await?.is_none() {
-                store.thread_set_primary_user(&thread, user).await?;
-            }
-            (thread, Link::Reused)
+            let joins = match store.thread_primary_user(&thread).await? {
+                None => joins.primary_user(*user),
+                Some(_) => joins,
+            };
+            store.thread_apply(&thread, &joins).await?;
+            let (conversation_id, created) =
+                conversation_for(sunco, store, &thread, sunco_user_id).await?;
+            (thread, Link::Reused, conversation_id, created)
         }
         None => {
-            // The primary user first, the link last: a crash in between leaves an unreachable
-            // thread (the retry makes another), never a linked thread whose replies cannot
-            // find their requester.
-            let thread = store.thread_create().await?;
-            store.thread_set_primary_user(&thread, user).await?;
-            store
-                .thread_link(SUNSHINE_CONVERSATIONS, sunco_user_id, &thread)
+            // The conversation first: the thread is then made whole in one write (primary
+            // user, conversation, mode, both links), and a failure before it leaves nothing
+            // half made.
+            let (conversation_id, created) = personal_conversation(sunco, sunco_user_id).await?;
+            let thread = store
+                .thread_create_with(
+                    &joins
+                        .primary_user(*user)
+                        .set(CONVERSATION_KEY, &conversation_id)
+                        .link(SUNSHINE_CONVERSATIONS, sunco_user_id),
+                )
                 .await?;
-            (thread, Link::Created)
+            (thread, Link::Created, conversation_id, created)
         }
     };
 
-    // 5. The ticket joins the thread (replacing any earlier ticket), in agent mode.
-    store
-        .thread_link(ZENDESK_SUPPORT, &ticket_id.to_string(), &thread)
-        .await?;
-    store.thread_set(&thread, MODE_KEY, "agent").await?;
-
     // 6. Redo rx: the ticket's public agent comments, to the user's conversation.
-    let sunco = &context.sunco;
-    let (conversation_id, created) = match thread_link {
-        Link::Created => find_conversation(sunco, store, &thread, sunco_user_id).await?,
-        Link::Reused => conversation_for(sunco, store, &thread, sunco_user_id).await?,
-    };
     let comments =
         agent_comments::deliver(context, &thread, ticket_id, requester_id, &conversation_id)
             .await?;

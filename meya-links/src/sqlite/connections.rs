@@ -1,27 +1,25 @@
-//! The SQLite store's connections: one writer and a few read-only readers, each used by one
-//! call at a time.
+//! The SQLite store's connections: the writer (see [`group_commit`](super::group_commit)) and
+//! a few read-only readers, each used by one call at a time.
 //!
 //! They are kept here rather than in an sqlx pool: the pool checks every connection handed
 //! back with a round trip to the connection's worker thread, which doubled the cost of each
-//! write (the thread hand-offs, not SQLite, are what a statement costs). A local file needs no
-//! liveness check. A transaction abandoned mid-way (its call cancelled) is rolled back before
-//! the writer's next call, so a connection stays usable and no write joins a dead transaction.
+//! call (the thread hand-offs, not SQLite, are what a statement costs). A local file needs no
+//! liveness check.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions, Connection, Database, Sqlite, TransactionManager};
+use sqlx::{ConnectOptions, Connection};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
+use super::group_commit::Writer;
 use crate::{Error, Result};
-
-type TransactionManagerOf = <Sqlite as Database>::TransactionManager;
 
 /// A connection held by one call until the guard is dropped.
 pub(super) type Held<'a> = MappedMutexGuard<'a, SqliteConnection>;
 
 pub(super) struct Connections {
-    writer: Slot,
+    pub(super) writer: Writer,
     readers: Vec<Slot>,
     next_reader: AtomicUsize,
     closed: AtomicBool,
@@ -55,39 +53,21 @@ impl Slot {
 
 impl Connections {
     /// The store's connections, each opened on first use (the writer by the migration that
-    /// follows, so a file that cannot be opened fails there).
+    /// follows, so a file that cannot be opened fails there). The writer's task runs on the
+    /// current runtime.
     pub(super) fn new(
         writer: SqliteConnectOptions,
         reader: SqliteConnectOptions,
         readers: u32,
     ) -> Self {
         Self {
-            writer: Slot::new(writer),
+            writer: Writer::start(writer),
             readers: (0..readers.max(1))
                 .map(|_| Slot::new(reader.clone()))
                 .collect(),
             next_reader: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
         }
-    }
-
-    /// The write connection, once the call before has finished with it, outside any
-    /// transaction.
-    pub(super) async fn writer(&self) -> Result<Held<'_>> {
-        self.check_open()?;
-        let mut writer = self
-            .writer
-            .hold(self.writer.connection.lock().await)
-            .await?;
-        // A call cancelled inside sqlx's `begin_with`, after the BEGIN ran but before the
-        // `Transaction` existed, leaves a transaction nobody will end: the next calls' writes
-        // would join it, and be lost with it. (For a dropped `Transaction`, sqlx has queued a
-        // rollback already; this one then finds nothing left to roll back.) Only a cancelled
-        // call leaves a depth here, so the usual call pays nothing.
-        if TransactionManagerOf::get_transaction_depth(&writer) > 0 {
-            TransactionManagerOf::rollback(&mut writer).await?;
-        }
-        Ok(writer)
     }
 
     /// A read connection: a free one if there is one, else the next in turn.
@@ -108,7 +88,8 @@ impl Connections {
     /// Closes every connection, each once its current call has finished. Later calls fail.
     pub(super) async fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
-        for slot in self.readers.iter().chain([&self.writer]) {
+        self.writer.close().await;
+        for slot in &self.readers {
             if let Some(connection) = slot.connection.lock().await.take()
                 && let Err(error) = connection.close().await
             {

@@ -13,44 +13,47 @@ impl Deliveries for SqliteBackend {
         let now = to_millis(self.clock.now());
         let lease_until_ms = now.saturating_add(lease_millis(lease));
         let token = Uuid::new_v4();
-        let token_text = token.hyphenated().to_string();
-        let claim = || {
-            sqlx::query_scalar::<_, i64>(CLAIM)
-                .bind(source)
-                .bind(source_message_id)
-                .bind(&token_text)
-                .bind(lease_until_ms)
-                .bind(now)
-        };
-        let claimed = |attempts: i64| {
-            ClaimOutcome::Claimed(DeliveryClaim {
-                source: source.to_owned(),
-                source_message_id: source_message_id.to_owned(),
-                token,
-                attempt: u32::try_from(attempts).unwrap_or(u32::MAX),
-                lease_until: from_millis(lease_until_ms),
-            })
-        };
-        let mut writer = self.writer().await?;
-        // The claim is one statement, atomic on its own: most claims win and are done in one
-        // round trip. A refusal is tried again in a transaction, so that the reason read
-        // agrees with the refused claim.
-        if let Some(attempts) = claim().fetch_optional(&mut *writer).await? {
-            return Ok(claimed(attempts));
-        }
-        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-        let outcome = match claim().fetch_optional(&mut *tx).await? {
-            Some(attempts) => claimed(attempts),
-            None => sqlx::query_as::<_, DeliveryRow>(SELECT_DELIVERY)
-                .bind(source)
-                .bind(source_message_id)
-                .fetch_one(&mut *tx)
-                .await?
-                .into_delivery(source, source_message_id)?
-                .refusal(),
-        };
-        tx.commit().await?;
-        Ok(outcome)
+        let claim = (
+            source.to_owned(),
+            source_message_id.to_owned(),
+            token,
+            lease_until_ms,
+            now,
+        );
+        // One statement, atomic on its own; a refusal reads the reason in the same
+        // transaction, so that the reason agrees with the refused claim.
+        self.write(
+            claim,
+            |(source, message_id, token, lease_until_ms, now), connection| {
+                Box::pin(async move {
+                    let attempts = sqlx::query_scalar::<_, i64>(CLAIM)
+                        .bind(source)
+                        .bind(message_id)
+                        .bind(token.hyphenated().to_string())
+                        .bind(*lease_until_ms)
+                        .bind(*now)
+                        .fetch_optional(&mut *connection)
+                        .await?;
+                    let Some(attempts) = attempts else {
+                        return sqlx::query_as::<_, DeliveryRow>(SELECT_DELIVERY)
+                            .bind(source)
+                            .bind(message_id)
+                            .fetch_one(connection)
+                            .await?
+                            .into_delivery(source, message_id)
+                            .map(|delivery| delivery.refusal());
+                    };
+                    Ok(ClaimOutcome::Claimed(DeliveryClaim {
+                        source: source.clone(),
+                        source_message_id: message_id.clone(),
+                        token: *token,
+                        attempt: u32::try_from(attempts).unwrap_or(u32::MAX),
+                        lease_until: from_millis(*lease_until_ms),
+                    }))
+                })
+            },
+        )
+        .await
     }
 
     async fn delivery_renew(&self, claim: &mut DeliveryClaim, lease: Duration) -> Result<()> {

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use sqlx::Connection;
+use sqlx::sqlite::SqliteConnection;
 use uuid::Uuid;
 
 use super::SqliteBackend;
@@ -53,13 +53,20 @@ const REQUEUE: &str = "UPDATE inbox SET state = 'pending', ready_at_ms = 0, atte
 
 impl SqliteBackend {
     pub(super) async fn push_inbox(&self, message: &InboxMessage) -> Result<InboxPush> {
-        let id: Option<i64> = sqlx::query_scalar(PUSH)
-            .bind(&message.source)
-            .bind(&message.ordering_key)
-            .bind(message.dedup_key.as_deref())
-            .bind(message.payload.as_slice())
-            .bind(to_millis(self.clock.now()))
-            .fetch_optional(&mut *self.writer().await?)
+        let push = (message.clone(), to_millis(self.clock.now()));
+        let id: Option<i64> = self
+            .write(push, |(message, now), connection| {
+                Box::pin(async move {
+                    Ok(sqlx::query_scalar(PUSH)
+                        .bind(&message.source)
+                        .bind(&message.ordering_key)
+                        .bind(message.dedup_key.as_deref())
+                        .bind(message.payload.as_slice())
+                        .bind(*now)
+                        .fetch_optional(connection)
+                        .await?)
+                })
+            })
             .await?;
         Ok(id.map_or(InboxPush::Duplicate, |id| InboxPush::Recorded { id }))
     }
@@ -72,40 +79,21 @@ impl SqliteBackend {
         let now = to_millis(self.clock.now());
         let lease_until_ms = now.saturating_add(lease_millis(lease));
         let token = Uuid::new_v4();
-        let token_text = token.hyphenated().to_string();
-        let mut writer = self.writer().await?;
-        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-        let head: Option<(i64, String)> = sqlx::query_as(NEXT_HEAD)
-            .bind(now)
-            .fetch_optional(&mut *tx)
+        let take = (token, lease_until_ms, now, max_batch);
+        let rows = self
+            .write(
+                take,
+                |(token, lease_until_ms, now, max_batch), connection| {
+                    Box::pin(lease_next(
+                        connection,
+                        token,
+                        *lease_until_ms,
+                        *now,
+                        *max_batch,
+                    ))
+                },
+            )
             .await?;
-        let Some((head_id, ordering_key)) = head else {
-            tx.commit().await?;
-            return Ok(Vec::new());
-        };
-        let mut ids = vec![head_id];
-        if max_batch > 1 {
-            let followers: Vec<(i64, i64)> = sqlx::query_as(FOLLOWERS)
-                .bind(&ordering_key)
-                .bind(head_id)
-                .bind(i64::try_from(max_batch - 1).unwrap_or(i64::MAX))
-                .fetch_all(&mut *tx)
-                .await?;
-            ids.extend(ready_run(followers, now));
-        }
-        for id in &ids {
-            sqlx::query(LEASE)
-                .bind(lease_until_ms)
-                .bind(&token_text)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let rows: Vec<InboxRow> = sqlx::query_as(LEASED)
-            .bind(&token_text)
-            .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
         let lease_until = from_millis(lease_until_ms);
         Ok(rows
             .into_iter()
@@ -122,18 +110,37 @@ impl SqliteBackend {
     ) -> Result<()> {
         let now = to_millis(self.clock.now());
         let finished = new_state != state::PENDING;
-        let done = sqlx::query(FINISH)
-            .bind(new_state)
-            .bind(ready_at_ms)
-            .bind(error)
-            .bind(finished.then_some(now))
-            .bind(new_state != state::DONE)
-            .bind(entry.id)
-            .bind(entry.token.hyphenated().to_string())
-            .execute(&mut *self.writer().await?)
+        let finish = (
+            new_state.to_owned(),
+            ready_at_ms,
+            error.map(str::to_owned),
+            finished.then_some(now),
+            entry.id,
+            entry.token,
+        );
+        let lost = entry.lost();
+        let done = self
+            .write(
+                finish,
+                |(new_state, ready_at_ms, error, finished_at, id, token), connection| {
+                    Box::pin(async move {
+                        let done = sqlx::query(FINISH)
+                            .bind(new_state)
+                            .bind(*ready_at_ms)
+                            .bind(error.as_deref())
+                            .bind(*finished_at)
+                            .bind(new_state != state::DONE)
+                            .bind(*id)
+                            .bind(token.hyphenated().to_string())
+                            .execute(connection)
+                            .await?;
+                        Ok(done.rows_affected())
+                    })
+                },
+            )
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(entry.lost());
+        if done == 0 {
+            return Err(lost);
         }
         Ok(())
     }
@@ -158,11 +165,17 @@ impl SqliteBackend {
     }
 
     pub(super) async fn purge_inbox(&self, done_before: SystemTime) -> Result<u64> {
-        let purged = sqlx::query("DELETE FROM inbox WHERE state = 'done' AND finished_at_ms < ?1")
-            .bind(to_millis(done_before))
-            .execute(&mut *self.writer().await?)
-            .await?;
-        Ok(purged.rows_affected())
+        self.write(to_millis(done_before), |done_before, connection| {
+            Box::pin(async move {
+                let purged =
+                    sqlx::query("DELETE FROM inbox WHERE state = 'done' AND finished_at_ms < ?1")
+                        .bind(*done_before)
+                        .execute(connection)
+                        .await?;
+                Ok(purged.rows_affected())
+            })
+        })
+        .await
     }
 
     pub(super) async fn list_failed(
@@ -179,10 +192,56 @@ impl SqliteBackend {
     }
 
     pub(super) async fn requeue(&self, entry_id: i64) -> Result<bool> {
-        let done = sqlx::query(REQUEUE)
-            .bind(entry_id)
-            .execute(&mut *self.writer().await?)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        self.write(entry_id, |entry_id, connection| {
+            Box::pin(async move {
+                let done = sqlx::query(REQUEUE)
+                    .bind(*entry_id)
+                    .execute(connection)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            })
+        })
+        .await
     }
+}
+
+/// Leases the next batch (see [`Inbox::inbox_take`](crate::Inbox::inbox_take)) under
+/// `token`, in the caller's transaction.
+async fn lease_next(
+    connection: &mut SqliteConnection,
+    token: &Uuid,
+    lease_until_ms: i64,
+    now: i64,
+    max_batch: usize,
+) -> Result<Vec<InboxRow>> {
+    let head: Option<(i64, String)> = sqlx::query_as(NEXT_HEAD)
+        .bind(now)
+        .fetch_optional(&mut *connection)
+        .await?;
+    let Some((head_id, ordering_key)) = head else {
+        return Ok(Vec::new());
+    };
+    let mut ids = vec![head_id];
+    if max_batch > 1 {
+        let followers: Vec<(i64, i64)> = sqlx::query_as(FOLLOWERS)
+            .bind(&ordering_key)
+            .bind(head_id)
+            .bind(i64::try_from(max_batch - 1).unwrap_or(i64::MAX))
+            .fetch_all(&mut *connection)
+            .await?;
+        ids.extend(ready_run(followers, now));
+    }
+    let token_text = token.hyphenated().to_string();
+    for id in &ids {
+        sqlx::query(LEASE)
+            .bind(lease_until_ms)
+            .bind(&token_text)
+            .bind(id)
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(sqlx::query_as(LEASED)
+        .bind(&token_text)
+        .fetch_all(connection)
+        .await?)
 }

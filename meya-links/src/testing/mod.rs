@@ -73,6 +73,7 @@ macro_rules! link_store_conformance {
             user_identify_race_gives_one_user,
             user_identify_race_on_many_ids,
             user_link_race_keeps_both_rules,
+            composite_steps_store_what_single_calls_store,
             delivery_lifecycle_delivers_once,
             delivery_fail_is_final,
             delivery_release_allows_an_immediate_retry,

@@ -6,8 +6,10 @@ use crate::{ClaimOutcome, Clock, DeliveryState, Error, PRIMARY_USER_ID, ThreadId
 
 mod deliveries;
 mod inbox;
+mod steps;
 pub use deliveries::*;
 pub use inbox::*;
+pub use steps::*;
 
 const ZD: &str = crate::ZENDESK_SUPPORT;
 const SC: &str = crate::SUNSHINE_CONVERSATIONS;
