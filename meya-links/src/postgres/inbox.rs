@@ -1,4 +1,5 @@
-//! The PostgreSQL store's inbox: the `inbox` table, with takes serialised by an advisory lock.
+//! The PostgreSQL store's inbox: the `inbox` table, with each take holding its ordering key's
+//! advisory lock.
 
 use std::time::{Duration, SystemTime};
 
@@ -9,39 +10,53 @@ use crate::delivery::{from_millis, lease_millis};
 use crate::inbox::{FailedRow, InboxRow, ready_run, state, stats_from};
 use crate::{FailedInboxEntry, InboxEntry, InboxMessage, InboxPush, InboxStats, Result};
 
-/// Takes from every replica queue on this lock for the length of one short transaction:
-/// deciding which key's head is free and leasing it must not interleave, or two replicas could
-/// each lease one entry of the same key. The value is "meyainbx" in ASCII.
-const TAKE_LOCK: i64 = 0x6d65_7961_696e_6278;
+/// The class of the per-key advisory locks a take holds for its short transaction (the key
+/// itself is the lock's second half, hashed): deciding that a key's head is free and leasing
+/// it must not interleave with another take of the same key, or two replicas could each lease
+/// one entry of it. Takes of different keys do not wait for each other. "meya" in ASCII.
+const KEY_LOCK_CLASS: i32 = 0x6d65_7961;
 
+/// How many heads a take looks at: it leases the first whose key no other take holds.
+const CANDIDATES: i64 = 32;
+
+/// How many times a take looks again after its key's head was leased by another take between
+/// the look and the lock.
+const ATTEMPTS: usize = 4;
 /// `$1`..`$4` the message. Returns nothing for a duplicate.
 const PUSH: &str = "INSERT INTO inbox (source, ordering_key, dedup_key, payload, state) \
     VALUES ($1, $2, $3, $4, 'pending') \
     ON CONFLICT (source, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING RETURNING id";
 
-/// The head of the next batch: the oldest ready unfinished entry whose key has no older
-/// unfinished entry and no live lease; at `$1` (or the database's clock).
-const NEXT_HEAD: &str = concat!(
+/// The oldest of the first `$2` heads (ready unfinished entries whose key has no older
+/// unfinished entry and no live lease) whose key this transaction could lock, at `$1` (or the
+/// database's clock). The heads come out oldest first and the lock is tried on one at a time,
+/// so a take locks one key, not all of them.
+const LOCK_NEXT_HEAD: &str = concat!(
     "WITH now AS (SELECT ",
     now_ms!("$1"),
-    " AS ms) \
-    SELECT e.id, e.ordering_key, now.ms FROM inbox e, now \
-    WHERE e.state IN ('pending', 'taken') AND e.ready_at_ms <= now.ms \
-      AND NOT EXISTS (SELECT 1 FROM inbox o \
-          WHERE o.ordering_key = e.ordering_key AND o.state IN ('pending', 'taken') \
-            AND o.id <> e.id AND (o.id < e.id OR (o.state = 'taken' AND o.ready_at_ms > now.ms))) \
-    ORDER BY e.id LIMIT 1"
+    " AS ms), \
+    heads AS (SELECT e.id, e.ordering_key FROM inbox e, now \
+        WHERE e.state IN ('pending', 'taken') AND e.ready_at_ms <= now.ms \
+          AND NOT EXISTS (SELECT 1 FROM inbox o \
+              WHERE o.ordering_key = e.ordering_key AND o.state IN ('pending', 'taken') \
+                AND o.id <> e.id \
+                AND (o.id < e.id OR (o.state = 'taken' AND o.ready_at_ms > now.ms))) \
+        ORDER BY e.id LIMIT $2) \
+    SELECT heads.ordering_key, now.ms FROM heads, now \
+    WHERE pg_try_advisory_xact_lock($3, hashtext(heads.ordering_key)) LIMIT 1"
 );
 
-/// The unfinished entries after the head `$2` of key `$1`, oldest first, at most `$3`.
-const FOLLOWERS: &str = "SELECT id, ready_at_ms FROM inbox \
-    WHERE ordering_key = $1 AND state IN ('pending', 'taken') AND id > $2 \
+/// Key `$1`'s unfinished entries, oldest first, at most `$3`, as they are now, with whether
+/// any of the key's entries is leased at `$2`.
+const KEY_RUN: &str = "SELECT id, ready_at_ms, EXISTS (SELECT 1 FROM inbox o \
+        WHERE o.ordering_key = $1 AND o.state = 'taken' AND o.ready_at_ms > $2) AS leased \
+    FROM inbox WHERE ordering_key = $1 AND state IN ('pending', 'taken') \
     ORDER BY id LIMIT $3";
 
-/// Leases entries `$1` until `$2` under token `$3`.
+/// Leases entries `$1` until `$2` under token `$3`, those still ready at `$4`.
 const LEASE: &str = "UPDATE inbox SET state = 'taken', attempts = attempts + 1, \
         ready_at_ms = $2, lease_token = $3 \
-    WHERE id = ANY($1) \
+    WHERE id = ANY($1) AND state IN ('pending', 'taken') AND ready_at_ms <= $4 \
     RETURNING id, source, ordering_key, dedup_key, payload, attempts::bigint AS attempts, \
         last_error, (EXTRACT(EPOCH FROM recorded_at) * 1000)::bigint AS recorded_at_ms";
 
@@ -85,42 +100,59 @@ impl PostgresBackend {
     ) -> Result<Vec<InboxEntry>> {
         let token = Uuid::new_v4();
         let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(TAKE_LOCK)
-            .execute(&mut *tx)
-            .await?;
-        let head: Option<(i64, String, i64)> = sqlx::query_as(NEXT_HEAD)
-            .bind(self.now_ms())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some((head_id, ordering_key, now_ms)) = head else {
-            tx.commit().await?;
-            return Ok(Vec::new());
-        };
-        let mut ids = vec![head_id];
-        if max_batch > 1 {
-            let followers: Vec<(i64, i64)> = sqlx::query_as(FOLLOWERS)
+        for _ in 0..ATTEMPTS {
+            let head: Option<(String, i64)> = sqlx::query_as(LOCK_NEXT_HEAD)
+                .bind(self.now_ms())
+                .bind(CANDIDATES)
+                .bind(KEY_LOCK_CLASS)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((ordering_key, now_ms)) = head else {
+                break;
+            };
+            // The key is this take's until it commits. Its entries are read again, as they
+            // are now: another take may have leased its head after the heads were read.
+            let run: Vec<(i64, i64, bool)> = sqlx::query_as(KEY_RUN)
                 .bind(&ordering_key)
-                .bind(head_id)
-                .bind(i64::try_from(max_batch - 1).unwrap_or(i64::MAX))
+                .bind(now_ms)
+                .bind(i64::try_from(max_batch).unwrap_or(i64::MAX))
                 .fetch_all(&mut *tx)
                 .await?;
-            ids.extend(ready_run(followers, now_ms));
+            let Some(&(head_id, head_ready_at_ms, leased)) = run.first() else {
+                continue;
+            };
+            if leased || head_ready_at_ms > now_ms {
+                continue;
+            }
+            let followers = run[1..]
+                .iter()
+                .map(|&(id, ready_at_ms, _)| (id, ready_at_ms));
+            let mut ids = vec![head_id];
+            ids.extend(ready_run(followers.collect(), now_ms));
+            let lease_until_ms = now_ms.saturating_add(lease_millis(lease));
+            let mut rows: Vec<InboxRow> = sqlx::query_as(LEASE)
+                .bind(&ids)
+                .bind(lease_until_ms)
+                .bind(token)
+                .bind(now_ms)
+                .fetch_all(&mut *tx)
+                .await?;
+            if !rows.iter().any(|row| row.id == head_id) {
+                // Leased meanwhile by a take that did not lock the key (an older version's,
+                // during a rolling deploy): followers without their head would break order.
+                tx.rollback().await?;
+                return Ok(Vec::new());
+            }
+            tx.commit().await?;
+            rows.sort_by_key(|row| row.id);
+            let lease_until = from_millis(lease_until_ms);
+            return Ok(rows
+                .into_iter()
+                .map(|row| row.into_entry(token, lease_until))
+                .collect());
         }
-        let lease_until_ms = now_ms.saturating_add(lease_millis(lease));
-        let mut rows: Vec<InboxRow> = sqlx::query_as(LEASE)
-            .bind(&ids)
-            .bind(lease_until_ms)
-            .bind(token)
-            .fetch_all(&mut *tx)
-            .await?;
         tx.commit().await?;
-        rows.sort_by_key(|row| row.id);
-        let lease_until = from_millis(lease_until_ms);
-        Ok(rows
-            .into_iter()
-            .map(|row| row.into_entry(token, lease_until))
-            .collect())
+        Ok(Vec::new())
     }
 
     pub(super) async fn finish_inbox(
