@@ -257,17 +257,36 @@ fn median(mut rates: Vec<f64>) -> f64 {
 }
 
 /// A PostgreSQL store in a schema of its own, when `TEST_POSTGRES_URL` is set.
-async fn postgres() -> Option<Arc<dyn LinkStore>> {
-    let url = std::env::var("TEST_POSTGRES_URL").ok()?;
-    let admin = sqlx::PgPool::connect(&url).await.expect("postgres");
-    let schema = format!("unhandled_bench_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin)
-        .await
-        .expect("schema");
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
-    Some(Arc::new(PostgresStore::connect(&url).await.expect("store")))
+struct Postgres {
+    store: Arc<dyn LinkStore>,
+    admin: sqlx::PgPool,
+    schema: String,
+}
+
+impl Postgres {
+    async fn start() -> Option<Self> {
+        let url = std::env::var("TEST_POSTGRES_URL").ok()?;
+        let admin = sqlx::PgPool::connect(&url).await.expect("postgres");
+        let schema = format!("unhandled_bench_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .expect("schema");
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+        let store = Arc::new(PostgresStore::connect(&url).await.expect("store"));
+        Some(Self {
+            store,
+            admin,
+            schema,
+        })
+    }
+
+    async fn drop_schema(self) {
+        let _ = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema))
+            .execute(&self.admin)
+            .await;
+    }
 }
 
 /// Runs one scenario: bare, memory, SQLite (and PostgreSQL) rounds alternating, each figure
@@ -283,7 +302,10 @@ async fn compare(scenario: &Scenario, fakes: &Arc<Fakes>, next: &AtomicU32) {
     let memory: Arc<dyn LinkStore> = Arc::new(MemoryStore::new());
     let on_memory = Arc::new(bridge(fakes, memory));
     let on_sqlite = Arc::new(bridge(fakes, sqlite));
-    let on_postgres = postgres().await.map(|store| Arc::new(bridge(fakes, store)));
+    let postgres = Postgres::start().await;
+    let on_postgres = postgres
+        .as_ref()
+        .map(|postgres| Arc::new(bridge(fakes, Arc::clone(&postgres.store))));
     let http = reqwest::Client::new();
     let (zendesk, sunco) = (fakes.zendesk.url().to_owned(), fakes.sunco.url().to_owned());
     let flow = |bridge: Arc<Bridge>| {
@@ -350,6 +372,10 @@ async fn compare(scenario: &Scenario, fakes: &Arc<Fakes>, next: &AtomicU32) {
         println!(
             "{name:<30}  {ours:>8.0} tickets/s   {ratio:.2}x the floor   target >= {target}x: {verdict}"
         );
+    }
+    drop(on_postgres);
+    if let Some(postgres) = postgres {
+        postgres.drop_schema().await;
     }
 }
 
