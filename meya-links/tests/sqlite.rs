@@ -274,3 +274,27 @@ async fn writes_sharing_a_commit_keep_their_own_outcomes() {
         }
     }
 }
+
+/// A close that arrives behind writes waits for them, then closes: it must not wait for
+/// another call to come.
+#[tokio::test]
+async fn a_close_behind_queued_writes_finishes() {
+    let site = SqliteSite::new();
+    let store = std::sync::Arc::new(SqliteStore::open(site.path()).await.unwrap());
+    let thread = store.thread_create().await.unwrap();
+    let mut writes = tokio::task::JoinSet::new();
+    for n in 0..10 {
+        let store = std::sync::Arc::clone(&store);
+        writes.spawn(async move { store.thread_set(&thread, &format!("k{n}"), "v").await });
+    }
+    let closing = {
+        let store = std::sync::Arc::clone(&store);
+        tokio::spawn(async move { store.close().await })
+    };
+    let closed = tokio::time::timeout(Duration::from_secs(10), closing).await;
+    assert!(matches!(closed, Ok(Ok(()))), "the close did not finish");
+    while let Some(write) = writes.join_next().await {
+        // Queued before the close: written.
+        assert!(write.unwrap().is_ok());
+    }
+}

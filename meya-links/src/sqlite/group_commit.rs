@@ -213,8 +213,13 @@ async fn run(options: SqliteConnectOptions, mut queue: mpsc::UnboundedReceiver<B
     let mut connection: Option<SqliteConnection> = None;
     let mut waiting: Option<Box<dyn Job>> = None;
     loop {
-        let Some(first) = waiting.take().or(queue.recv().await) else {
-            break;
+        // A job held back from the last batch goes first, before anything new is awaited.
+        let first = match waiting.take() {
+            Some(job) => job,
+            None => match queue.recv().await {
+                Some(job) => job,
+                None => break,
+            },
         };
         match first.mode() {
             Mode::Close => {
