@@ -200,10 +200,9 @@ fn check_changes(changes: &ThreadChanges) -> Result<()> {
     for (key, value) in &changes.data {
         limits::key(key)?;
         limits::value("value", value)?;
-        if key == crate::PRIMARY_USER_ID {
-            value.parse::<UserId>()?;
-        }
     }
+    // A primary user given as a data value must be a user id.
+    changes.resolved()?;
     for (integration, integration_thread_id) in &changes.links {
         limits::thread_ref(integration, integration_thread_id)?;
     }

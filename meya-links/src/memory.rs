@@ -191,6 +191,17 @@ impl State {
         }
     }
 
+    /// The user linked to an outside id, made and linked if there is none.
+    fn identify(&mut self, integration: &str, outside_id: &str) -> UserId {
+        if let Some(user) = self.user_links.lookup(integration, outside_id) {
+            return user;
+        }
+        let user = UserId::new();
+        self.users.insert(user);
+        self.user_links.link(integration, outside_id, user);
+        user
+    }
+
     /// Stores `changes` on a thread, or nothing when one of them would fail.
     fn apply(&mut self, thread_id: &ThreadId, changes: &ThreadChanges) -> Result<()> {
         if changes.is_empty() {
@@ -242,16 +253,7 @@ impl Links for MemoryBackend {
     }
 
     async fn user_identify(&self, integration: &str, integration_user_id: &str) -> Result<UserId> {
-        let mut state = self.write();
-        if let Some(user) = state.user_links.lookup(integration, integration_user_id) {
-            return Ok(user);
-        }
-        let user = UserId::new();
-        state.users.insert(user);
-        state
-            .user_links
-            .link(integration, integration_user_id, user);
-        Ok(user)
+        Ok(self.write().identify(integration, integration_user_id))
     }
 
     async fn user_link(
@@ -379,17 +381,7 @@ impl Links for MemoryBackend {
         links: &[(&str, &str)],
     ) -> Result<UserId> {
         let mut state = self.write();
-        let user = match state.user_links.lookup(integration, integration_user_id) {
-            Some(user) => user,
-            None => {
-                let user = UserId::new();
-                state.users.insert(user);
-                state
-                    .user_links
-                    .link(integration, integration_user_id, user);
-                user
-            }
-        };
+        let user = state.identify(integration, integration_user_id);
         for (other, other_id) in links {
             state.user_links.link(other, other_id, user);
         }

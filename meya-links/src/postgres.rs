@@ -15,7 +15,7 @@ use crate::delivery::{
     DeliveryRow, STATE_CLAIMED, STATE_DELIVERED, STATE_FAILED, from_millis, lease_millis, to_millis,
 };
 use crate::inbox::state as inbox_state;
-use crate::sql::{LinkKind, foreign_key_or};
+use crate::sql::LinkKind;
 use crate::{
     Checked, ClaimOutcome, Clock, Deliveries, Delivery, DeliveryClaim, Error, FailedInboxEntry,
     Inbox, InboxEntry, InboxMessage, InboxPush, InboxStats, Links, PRIMARY_USER_ID, Result,
@@ -438,17 +438,7 @@ impl Links for PostgresBackend {
                 .thread_set_primary_user(thread_id, &value.parse()?)
                 .await;
         }
-        sqlx::query(
-            "INSERT INTO thread_data (thread_id, key, value) VALUES ($1, $2, $3) \
-             ON CONFLICT (thread_id, key) DO UPDATE SET value = EXCLUDED.value",
-        )
-        .bind(thread_id.as_uuid())
-        .bind(key)
-        .bind(value)
-        .execute(&self.pool)
-        .await
-        .map_err(|error| foreign_key_or(error, || Error::UnknownThread(*thread_id)))?;
-        Ok(())
+        steps::set_data_in(&self.pool, thread_id, key, value).await
     }
 
     async fn thread_get(&self, thread_id: &ThreadId, key: &str) -> Result<Option<String>> {
@@ -466,16 +456,7 @@ impl Links for PostgresBackend {
     }
 
     async fn thread_set_primary_user(&self, thread_id: &ThreadId, user_id: &UserId) -> Result<()> {
-        let done = sqlx::query("UPDATE threads SET primary_user_id = $1 WHERE id = $2")
-            .bind(user_id.as_uuid())
-            .bind(thread_id.as_uuid())
-            .execute(&self.pool)
-            .await
-            .map_err(|error| foreign_key_or(error, || Error::UnknownUser(*user_id)))?;
-        if done.rows_affected() == 0 {
-            return Err(Error::UnknownThread(*thread_id));
-        }
-        Ok(())
+        steps::set_primary_user_in(&self.pool, thread_id, user_id).await
     }
 
     async fn thread_primary_user(&self, thread_id: &ThreadId) -> Result<Option<UserId>> {

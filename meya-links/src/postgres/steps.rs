@@ -3,11 +3,12 @@
 //! [`ThreadChanges`]), each in one transaction.
 
 use sqlx::PgConnection;
+use sqlx::postgres::PgExecutor;
 use uuid::Uuid;
 
 use super::{LinkSql, PostgresBackend, THREAD_LINKS, USER_LINKS};
 use crate::sql::foreign_key_or;
-use crate::{Error, PRIMARY_USER_ID, Result, ThreadChanges, ThreadId, UserId};
+use crate::{Error, Result, ThreadChanges, ThreadId, UserId};
 
 impl PostgresBackend {
     pub(super) async fn link(
@@ -133,24 +134,12 @@ async fn apply_in(
     thread: &ThreadId,
     changes: &ThreadChanges,
 ) -> Result<()> {
-    if let Some(user) = &changes.primary_user {
-        set_primary_user_in(connection, thread, user).await?;
+    let (primary_user, data) = changes.resolved()?;
+    if let Some(user) = &primary_user {
+        set_primary_user_in(&mut *connection, thread, user).await?;
     }
-    for (key, value) in &changes.data {
-        if key == PRIMARY_USER_ID {
-            set_primary_user_in(connection, thread, &value.parse()?).await?;
-            continue;
-        }
-        sqlx::query(
-            "INSERT INTO thread_data (thread_id, key, value) VALUES ($1, $2, $3) \
-             ON CONFLICT (thread_id, key) DO UPDATE SET value = EXCLUDED.value",
-        )
-        .bind(thread.as_uuid())
-        .bind(key)
-        .bind(value)
-        .execute(&mut *connection)
-        .await
-        .map_err(|error| foreign_key_or(error, || Error::UnknownThread(*thread)))?;
+    for (key, value) in data {
+        set_data_in(&mut *connection, thread, key, value).await?;
     }
     for (integration, outside_id) in &changes.links {
         relink_in(
@@ -165,15 +154,35 @@ async fn apply_in(
     Ok(())
 }
 
-async fn set_primary_user_in(
-    connection: &mut PgConnection,
+/// Sets a thread's data value (not [`PRIMARY_USER_ID`](crate::PRIMARY_USER_ID)).
+pub(super) async fn set_data_in<'e>(
+    executor: impl PgExecutor<'e>,
+    thread: &ThreadId,
+    key: &str,
+    value: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO thread_data (thread_id, key, value) VALUES ($1, $2, $3) \
+         ON CONFLICT (thread_id, key) DO UPDATE SET value = EXCLUDED.value",
+    )
+    .bind(thread.as_uuid())
+    .bind(key)
+    .bind(value)
+    .execute(executor)
+    .await
+    .map_err(|error| foreign_key_or(error, || Error::UnknownThread(*thread)))?;
+    Ok(())
+}
+
+pub(super) async fn set_primary_user_in<'e>(
+    executor: impl PgExecutor<'e>,
     thread: &ThreadId,
     user: &UserId,
 ) -> Result<()> {
     let done = sqlx::query("UPDATE threads SET primary_user_id = $1 WHERE id = $2")
         .bind(user.as_uuid())
         .bind(thread.as_uuid())
-        .execute(connection)
+        .execute(executor)
         .await
         .map_err(|error| foreign_key_or(error, || Error::UnknownUser(*user)))?;
     if done.rows_affected() == 0 {

@@ -157,19 +157,6 @@ async fn create_thread_with_on(
     Ok(())
 }
 
-async fn create_thread_on(
-    connection: &mut SqliteConnection,
-    thread: &ThreadId,
-    now: i64,
-) -> Result<()> {
-    sqlx::query("INSERT INTO threads (id, created_at_ms) VALUES (?1, ?2)")
-        .bind(thread.to_string())
-        .bind(now)
-        .execute(connection)
-        .await?;
-    Ok(())
-}
-
 async fn set_data_on(
     connection: &mut SqliteConnection,
     thread: &ThreadId,
@@ -212,15 +199,12 @@ async fn apply_on(
     thread: &ThreadId,
     changes: &ThreadChanges,
 ) -> Result<()> {
-    if let Some(user) = &changes.primary_user {
+    let (primary_user, data) = changes.resolved()?;
+    if let Some(user) = &primary_user {
         set_primary_user_on(connection, thread, user).await?;
     }
-    for (key, value) in &changes.data {
-        if key == PRIMARY_USER_ID {
-            set_primary_user_on(connection, thread, &value.parse()?).await?;
-        } else {
-            set_data_on(connection, thread, key, value).await?;
-        }
+    for (key, value) in data {
+        set_data_on(connection, thread, key, value).await?;
     }
     for (integration, outside_id) in &changes.links {
         relink_on(
@@ -311,13 +295,7 @@ impl Links for SqliteBackend {
     }
 
     async fn thread_create(&self) -> Result<ThreadId> {
-        let thread = ThreadId::new();
-        self.write(
-            (thread, to_millis(self.clock.now())),
-            |(thread, now), connection| Box::pin(create_thread_on(connection, thread, *now)),
-        )
-        .await?;
-        Ok(thread)
+        self.thread_create_with(&ThreadChanges::new()).await
     }
 
     async fn thread_link(

@@ -160,11 +160,14 @@ pub async fn composite_steps_store_all_or_nothing(site: &dyn StoreSite) {
         .await
         .unwrap();
     let stranger = UserId::new();
-    // The last change fails: the earlier ones are not stored either.
+    // The last change fails: the earlier ones (a valid primary user, a data value) are not
+    // stored either.
+    let bob = store.user_identify(SC, "sc-bob").await.unwrap();
     let failed = store
         .thread_apply(
             &thread,
             &ThreadChanges::new()
+                .primary_user(bob)
                 .set("mode", "customer")
                 .set(PRIMARY_USER_ID, stranger.to_string())
                 .link(ZD, "3001"),
