@@ -304,6 +304,93 @@ async fn a_long_tickets_new_comment_reads_one_page(store: Arc<dyn LinkStore>) {
     assert_eq!(world.sunco.business_texts(&world.conversation).len(), 253);
 }
 
+/// The customer sends the same text three times. The second's update is refused before
+/// Zendesk applies it; the third's is applied but answered after the timeout. Each retry asks
+/// the ticket's audits what the bridge's own updates carried (the SunCo message ids in their
+/// metadata), so the second is posted although an identical comment is already there, and
+/// the third is not posted twice: three comments, one per message.
+async fn identical_texts_across_failures_are_each_posted_once(
+    store: Arc<dyn LinkStore>,
+    clock: meya_links::ManualClock,
+) {
+    let world = world(store).await;
+    let ticket = world.agent_starts("Hi").await;
+    world.jane_writes("ok").await;
+    let put = || {
+        FaultRule::new(Fault::Status(500))
+            .method(http::Method::PUT)
+            .path_prefix(format!("/api/v2/tickets/{ticket}"))
+    };
+
+    // Refused before it took effect, as often as the client retries.
+    world.zendesk.control().fail(put().times(10));
+    let second = world
+        .sunco
+        .customer_message(&world.conversation, "ok")
+        .unwrap();
+    let refused = world
+        .bridge
+        .handle_sunco_webhook(&second.headers, &second.body)
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+    world.zendesk.control().clear_faults();
+    clock.advance(Duration::from_secs(2));
+    let retried = world
+        .bridge
+        .handle_sunco_webhook(&second.headers, &second.body)
+        .await
+        .unwrap();
+    assert!(
+        matches!(retried.as_slice(), [SunCoEventOutcome::Commented { .. }]),
+        "the earlier identical comment is not this message's: {retried:?}"
+    );
+    assert_eq!(world.janes_comments(ticket), ["ok", "ok"]);
+
+    // Applied, then answered too late.
+    world.zendesk.control().fail(
+        FaultRule::new(zendesk_support::testing::Fault::Hang(Duration::from_secs(
+            1,
+        )))
+        .method(http::Method::PUT)
+        .path_prefix(format!("/api/v2/tickets/{ticket}"))
+        .times(1),
+    );
+    let third = world
+        .sunco
+        .customer_message(&world.conversation, "ok")
+        .unwrap();
+    let timed_out = world
+        .bridge
+        .handle_sunco_webhook(&third.headers, &third.body)
+        .await;
+    assert!(timed_out.is_err(), "{timed_out:?}");
+    clock.advance(Duration::from_secs(2));
+    let retried = world
+        .bridge
+        .handle_sunco_webhook(&third.headers, &third.body)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            retried.as_slice(),
+            [SunCoEventOutcome::AlreadyDelivered { .. }]
+        ),
+        "{retried:?}"
+    );
+    assert_eq!(world.janes_comments(ticket), ["ok", "ok", "ok"]);
+    // Each comment's update names its own message.
+    let audits = world.zendesk.ticket(ticket).unwrap().audits;
+    let carried: Vec<_> = audits
+        .iter()
+        .filter_map(|audit| audit.custom_metadata.as_ref())
+        .map(|custom| custom["sunco_message_ids"].clone())
+        .collect();
+    assert_eq!(carried.len(), 3, "{audits:?}");
+    assert_ne!(carried[1], carried[2]);
+}
+
+on_every_store_clocked!(identical_texts_across_failures_are_each_posted_once);
+
 on_every_store!(
     a_conversation_goes_both_ways_and_solving_unlinks,
     a_reply_to_a_ticket_closed_unseen_opens_one_follow_up,

@@ -153,7 +153,7 @@ async fn a_zendesk_500_is_retried_by_the_worker_without_duplicates(
         json!({"ticket": {"comment": {"body": "hello?", "public": true, "author_id": 35436}}}),
     )
     .await;
-    mount_no_comments(&fakes).await;
+    mount_no_audits(&fakes).await;
     let bridge = fakes.bridge(Arc::clone(&store), "auto_reopen_ticket = false");
     accept_reply(&bridge, "ev-1", "msg-1", "hello?").await;
     let worker = bridge.inbox_worker().options(fast());
@@ -330,14 +330,12 @@ async fn a_zendesk_timeout_is_checked_before_posting_again() {
         .mount(&fakes.zendesk)
         .await;
     // What the ticket holds afterwards: Zendesk did apply the slow update.
-    Mock::given(method("GET"))
-        .and(path("/api/v2/tickets/4021/comments"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "comments": [{"id": 9001, "author_id": 35436, "public": true, "body": "still there?"}],
-            "meta": {"has_more": false}
-        })))
-        .mount(&fakes.zendesk)
-        .await;
+    mount_audits(
+        &fakes,
+        4021,
+        json!([audit_carrying(9001, 35436, &["msg-1"])]),
+    )
+    .await;
     let bridge = fakes.bridge(
         Arc::clone(&store),
         "auto_reopen_ticket = false\napi_timeout = \"300ms\"",
@@ -538,7 +536,7 @@ async fn a_failed_entry_requeued_after_the_fix_is_delivered_once() {
     assert!(failed[0].reason.contains("422"), "{failed:?}");
     // The fix: Zendesk accepts the comment now. The second attempt looks on the ticket
     // first, as after any failed attempt, and finds nothing of it.
-    mount_no_comments(&fakes).await;
+    mount_no_audits(&fakes).await;
     mount_update(
         &fakes,
         json!({"ticket": {"comment": {"body": "Where is my parcel?", "public": true, "author_id": 35436}}}),
@@ -652,4 +650,50 @@ async fn an_unreadable_entry_fails_alone() {
     assert_eq!(puts(&fakes).await.len(), 1);
     let stats = store.inbox_stats().await.unwrap();
     assert_eq!((stats.failed, stats.done), (1, 1));
+}
+
+/// The SQLite file is locked by another process for longer than the busy timeout: the
+/// webhook is refused with a 5xx (SunCo sends it again) rather than answered unrecorded; once
+/// the lock is released the same server records the repeat and delivers it once.
+#[tokio::test]
+async fn a_webhook_meeting_a_locked_store_is_refused_and_recorded_when_repeated() {
+    use sqlx::Connection;
+
+    let fakes = Fakes::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("links.db");
+    let options = meya_links::SqliteOptions::default().busy_timeout(Duration::from_millis(100));
+    let store: Arc<dyn LinkStore> = Arc::new(SqliteStore::open_with(&file, options).await.unwrap());
+    linked(&store).await;
+    mount_update(
+        &fakes,
+        json!({"ticket": {"comment": {"body": "anyone?", "public": true, "author_id": 35436}}}),
+    )
+    .await;
+    let bridge = fakes.bridge(Arc::clone(&store), "auto_reopen_ticket = false");
+    let body = text_reply("ev-1", "msg-1", "anyone?");
+
+    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let refused = bridge
+        .accept_sunco_webhook(&sunco_headers(SUNCO_KEY), body.as_bytes())
+        .await
+        .unwrap_err();
+    assert!((500..600).contains(&refused.status()), "{refused:?}");
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+
+    let repeated = bridge
+        .accept_sunco_webhook(&sunco_headers(SUNCO_KEY), body.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!((repeated.recorded, repeated.duplicates), (1, 0));
+    let reports = bridge.inbox_worker().options(fast()).drain().await.unwrap();
+    assert_eq!(reports[0].outcome, BatchOutcome::Done);
+    assert_eq!(puts(&fakes).await.len(), 1);
+    assert_eq!(delivered_to(&store, "msg-1").await.as_deref(), Some("9001"));
 }

@@ -3,7 +3,8 @@
 //!
 //! Run: `cargo bench -p meya-links` (PostgreSQL figures need `TEST_POSTGRES_URL`).
 //! Targets (2-core machine): memory >= 2M lookups/s; SQLite >= 50k lookups/s and >= 5k
-//! durable identifies/s; every backend >= 0.8x its floor.
+//! durable identifies/s; every backend >= 0.8x its floor. Also printed, without a target: what
+//! `synchronous = FULL` (the default) costs an inbox push beside `NORMAL`.
 
 // A benchmark that meets a broken store should stop loudly.
 #![allow(clippy::expect_used)]
@@ -14,7 +15,10 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use meya_links::prelude::*;
-use meya_links::{MemoryStore, PostgresStore, SqliteStore, UserId};
+use meya_links::{
+    InboxMessage, MemoryStore, PostgresStore, SqliteOptions, SqliteStore,
+    SqliteSynchronous as Durability, UserId,
+};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -96,6 +100,14 @@ impl Report {
             }
         }
         println!("{line}");
+    }
+}
+
+impl Report {
+    /// A figure beside a baseline it is not held to (a trade-off reported, not a target).
+    fn line_beside(&mut self, name: &str, (ours, baseline): (f64, f64)) {
+        let ratio = ours / baseline;
+        println!("{name:<42} {ours:>11.0} /s   beside {baseline:>10.0} /s   {ratio:.2}x");
     }
 }
 
@@ -243,7 +255,7 @@ async fn bench_sqlite(report: &mut Report) {
     let raw_options = SqliteConnectOptions::new()
         .filename(&path)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+        .synchronous(SqliteSynchronous::Full)
         .busy_timeout(Duration::from_secs(5));
     let raw_reader = SqlitePoolOptions::new()
         .max_connections(4)
@@ -427,6 +439,51 @@ async fn bench_postgres(report: &mut Report) {
         .expect("drop schema");
 }
 
+/// What durability costs: the record behind a webhook's 200 (an inbox push) with each
+/// commit synced to disk (`FULL`, the default), beside the same store at `NORMAL` (which a
+/// power cut can roll back) as its floor. Group commit shares one sync among the writes that
+/// queue meanwhile, so the cost falls as concurrency rises.
+async fn bench_sqlite_durability(report: &mut Report) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let open = |name: &str, synchronous| {
+        let path = dir.path().join(name);
+        async move {
+            let options = SqliteOptions::default().synchronous(synchronous);
+            Arc::new(SqliteStore::open_with(path, options).await.expect("open"))
+        }
+    };
+    let full = open("full.db", Durability::Full).await;
+    let normal = open("normal.db", Durability::Normal).await;
+    let push = |store: &Arc<SqliteStore>, label: &'static str| {
+        let store = Arc::clone(store);
+        move |i: usize| {
+            let store = Arc::clone(&store);
+            async move {
+                let message = InboxMessage::new(
+                    "sunshine_conversations",
+                    format!("conv-{}", i % 64),
+                    vec![b'x'; 600],
+                )
+                .dedup_key(format!("{label}-{i}"));
+                store.inbox_push(&message).await.expect("push");
+            }
+        }
+    };
+    for tasks in [1, 32] {
+        let figures = compare(
+            if tasks == 1 { 1_000 } else { 4_000 },
+            tasks,
+            push(&full, "full"),
+            push(&normal, "normal"),
+        )
+        .await;
+        report.line_beside(
+            &format!("sqlite: inbox pushes FULL vs NORMAL, {tasks} task(s)"),
+            figures,
+        );
+    }
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -441,6 +498,7 @@ fn main() {
     runtime.block_on(async {
         bench_memory(&mut report).await;
         bench_sqlite(&mut report).await;
+        bench_sqlite_durability(&mut report).await;
         bench_postgres(&mut report).await;
     });
     if report.misses.is_empty() {

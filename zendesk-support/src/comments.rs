@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::client::{Call, decode};
 use crate::open_enum::null_as_default;
-use crate::pagination::{CursorMeta, MAX_PAGES};
+use crate::pagination::{Cursor, CursorMeta, MAX_PAGES};
 use crate::{Client, Page, Result, User};
 
 /// A ticket comment.
@@ -92,10 +92,8 @@ struct CommentsPage {
 pub struct CommentsRequest<'c> {
     client: &'c Client,
     ticket_id: i64,
-    page_size: u32,
-    after: Option<String>,
+    cursor: Cursor,
     include_users: bool,
-    newest_first: bool,
 }
 
 impl<'c> CommentsRequest<'c> {
@@ -103,29 +101,27 @@ impl<'c> CommentsRequest<'c> {
         Self {
             client,
             ticket_id,
-            page_size: 100,
-            after: None,
+            cursor: Cursor::default(),
             include_users: false,
-            newest_first: false,
         }
     }
 
     /// Newest comments first (`sort=-created_at`), so that a caller interested in what is
     /// new reads one page, not the whole history.
     pub fn newest_first(mut self) -> Self {
-        self.newest_first = true;
+        self.cursor.newest_first = true;
         self
     }
 
     /// Comments per page, 1 to 100 (default 100).
     pub fn page_size(mut self, page_size: u32) -> Self {
-        self.page_size = page_size.clamp(1, 100);
+        self.cursor.page_size = page_size.clamp(1, 100);
         self
     }
 
     /// Starts after this cursor (a page's [`after_cursor`](Page::after_cursor)).
     pub fn after(mut self, cursor: impl Into<String>) -> Self {
-        self.after = Some(cursor.into());
+        self.cursor.after = Some(cursor.into());
         self
     }
 
@@ -144,28 +140,13 @@ impl<'c> CommentsRequest<'c> {
         let mut url = self
             .client
             .url(&format!("api/v2/tickets/{}/comments", self.ticket_id))?;
-        {
-            let mut query = url.query_pairs_mut();
-            query.append_pair("page[size]", &self.page_size.to_string());
-            if let Some(after) = &self.after {
-                query.append_pair("page[after]", after);
-            }
-            if self.include_users {
-                query.append_pair("include", "users");
-            }
-            if self.newest_first {
-                query.append_pair("sort", "-created_at");
-            }
+        self.cursor.apply(&mut url);
+        if self.include_users {
+            url.query_pairs_mut().append_pair("include", "users");
         }
         let page: CommentsPage =
             decode(self.client.send(Call::new(Method::GET, url)).await?).await?;
-        let after_cursor = page.meta.after_cursor.filter(|cursor| !cursor.is_empty());
-        Ok(Page {
-            items: page.comments,
-            has_more: page.meta.has_more && after_cursor.is_some(),
-            after_cursor,
-            users: page.users,
-        })
+        Ok(Cursor::page(page.comments, page.meta, page.users))
     }
 
     /// Fetches every page, following cursors until `has_more` is false. A server that
@@ -224,7 +205,7 @@ impl<'c> CommentsRequest<'c> {
                         );
                         return Ok(walk(comments, users, false));
                     }
-                    self.after = Some(cursor);
+                    self.cursor.after = Some(cursor);
                 }
                 _ => return Ok(walk(comments, users, true)),
             }

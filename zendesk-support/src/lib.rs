@@ -32,6 +32,7 @@
 //! # Ok(()) }
 //! ```
 
+mod audits;
 mod auth;
 mod client;
 mod comments;
@@ -49,6 +50,7 @@ mod uploads;
 mod users;
 mod webhooks;
 
+pub use audits::{Audit, AuditsRequest};
 pub use auth::Auth;
 pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT, RetryPolicy};
 pub use comments::{Attachment, Comment, CommentWalk, CommentsRequest};
@@ -56,7 +58,7 @@ pub use error::{ApiError, Error, Result};
 pub use pagination::{MAX_PAGES, Page};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use tickets::{
-    Audit, CreateTicket, NewComment, NewRequester, NewTicket, Ticket, TicketCreated, TicketStatus,
+    CreateTicket, NewComment, NewRequester, NewTicket, Ticket, TicketCreated, TicketStatus,
     TicketUpdate, TicketUpdated, Tickets,
 };
 pub use triggers::{Action, Condition, Conditions, NewTrigger, Trigger, Triggers};

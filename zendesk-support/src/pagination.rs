@@ -81,3 +81,47 @@ pub(crate) fn cursor_url(mut url: url::Url, after: Option<&str>) -> url::Url {
     }
     url
 }
+
+/// Where a listing starts and how it is read: `page[size]`, `page[after]`, and
+/// `sort=-created_at` for newest first.
+#[derive(Debug, Clone)]
+pub(crate) struct Cursor {
+    pub(crate) page_size: u32,
+    pub(crate) after: Option<String>,
+    pub(crate) newest_first: bool,
+}
+
+impl Default for Cursor {
+    fn default() -> Self {
+        Self {
+            page_size: 100,
+            after: None,
+            newest_first: false,
+        }
+    }
+}
+
+impl Cursor {
+    /// Adds the cursor's query to `url`.
+    pub(crate) fn apply(&self, url: &mut url::Url) {
+        let mut query = url.query_pairs_mut();
+        query.append_pair("page[size]", &self.page_size.to_string());
+        if let Some(after) = &self.after {
+            query.append_pair("page[after]", after);
+        }
+        if self.newest_first {
+            query.append_pair("sort", "-created_at");
+        }
+    }
+
+    /// The page's items, with its cursor when Zendesk says there is more.
+    pub(crate) fn page<T>(items: Vec<T>, meta: CursorMeta, users: Vec<crate::User>) -> Page<T> {
+        let after_cursor = meta.after_cursor.filter(|cursor| !cursor.is_empty());
+        Page {
+            items,
+            has_more: meta.has_more && after_cursor.is_some(),
+            after_cursor,
+            users,
+        }
+    }
+}

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::client::{Call, decode};
 use crate::comments::CommentsRequest;
 use crate::open_enum::{null_as_default, open_enum};
-use crate::{Client, Error, Result};
+use crate::{Audit, Client, Error, Result};
 
 open_enum! {
     /// A ticket's status.
@@ -173,6 +173,10 @@ pub struct NewTicket {
     /// that is not closed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via_followup_source_id: Option<i64>,
+    /// Data of the caller's own, kept on the creating update's audit (see
+    /// [`TicketUpdate::metadata`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
 }
 
 impl NewTicket {
@@ -187,6 +191,7 @@ impl NewTicket {
             tags: Vec::new(),
             external_id: None,
             via_followup_source_id: None,
+            metadata: None,
         }
     }
 
@@ -237,6 +242,12 @@ impl NewTicket {
         self.via_followup_source_id = Some(closed_ticket_id);
         self
     }
+
+    /// Sets [`metadata`](Self::metadata).
+    pub fn metadata(mut self, metadata: Value) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
 }
 
 /// Changes to a ticket. Comments are added to tickets only this way.
@@ -252,6 +263,14 @@ pub struct TicketUpdate {
     /// Replaces the tags.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+    /// Data of the caller's own (a JSON object), which Zendesk keeps on the update's audit
+    /// as `metadata.custom` ([`Audit::custom_metadata`](crate::Audit::custom_metadata)): a
+    /// way to recognise one's own updates later, e.g. after a timeout left it unknown
+    /// whether an update was applied.
+    ///
+    /// Reference: <https://developer.zendesk.com/documentation/ticketing/managing-tickets/creating-and-updating-tickets/#setting-metadata>
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
 }
 
 impl TicketUpdate {
@@ -274,6 +293,12 @@ impl TicketUpdate {
     /// Also sets the status.
     pub fn with_status(mut self, status: TicketStatus) -> Self {
         self.status = Some(status);
+        self
+    }
+
+    /// Also sets [`metadata`](Self::metadata).
+    pub fn with_metadata(mut self, metadata: Value) -> Self {
+        self.metadata = Some(metadata);
         self
     }
 }
@@ -299,73 +324,10 @@ pub struct TicketUpdated {
     pub audit: Option<Audit>,
 }
 
-/// A ticket audit: what one update changed.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[non_exhaustive]
-pub struct Audit {
-    /// The audit's id.
-    pub id: Option<i64>,
-    /// The ticket.
-    #[serde(default)]
-    pub ticket_id: Option<i64>,
-    /// Who made the update.
-    #[serde(default)]
-    pub author_id: Option<i64>,
-    /// When.
-    #[serde(default, with = "crate::timestamp::optional")]
-    pub created_at: Option<time::OffsetDateTime>,
-    /// How the update was made (`{"channel": "merge", "source": {...}}` for a merge).
-    #[serde(default)]
-    pub via: Option<Value>,
-    /// Its events (`Comment`, `Change`, ...), as sent.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub events: Vec<Value>,
-}
-
-impl Audit {
-    /// The ticket this audit merged its ticket into, when it is the audit of a merge.
-    ///
-    /// Zendesk closes a ticket merged into another in an update whose `via` has the channel
-    /// `merge` (via id 19); the target is its `via.source.to.ticket_id`. Should the source not
-    /// say, the update's comment is Zendesk's own "This request was closed and merged into
-    /// request #N", and `N` is taken from it.
-    ///
-    /// Reference: <https://developer.zendesk.com/documentation/ticketing/reference-guides/via-types>
-    pub fn merged_into(&self) -> Option<i64> {
-        let via = self.via.as_ref()?;
-        let channel = via.get("channel")?;
-        if channel.as_str() != Some("merge") && channel.as_i64() != Some(19) {
-            return None;
-        }
-        let target = via.pointer("/source/to/ticket_id").and_then(|id| {
-            id.as_i64()
-                .or_else(|| id.as_str().and_then(|id| id.trim().parse().ok()))
-        });
-        target.or_else(|| {
-            self.events
-                .iter()
-                .filter(|event| event.get("type").and_then(Value::as_str) == Some("Comment"))
-                .filter_map(|event| event.get("body").and_then(Value::as_str))
-                .find_map(merge_target_in_text)
-        })
-    }
-}
-
-/// `N` in "... merged into request #N ...".
-fn merge_target_in_text(text: &str) -> Option<i64> {
-    let (_, after) = text.split_once("merged into request #")?;
-    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
-}
-
 impl TicketUpdated {
     /// The id of the comment the update added, if it added one.
     pub fn comment_id(&self) -> Option<i64> {
-        self.audit.as_ref()?.events.iter().find_map(|event| {
-            (event.get("type")?.as_str()? == "Comment")
-                .then(|| event.get("id")?.as_i64())
-                .flatten()
-        })
+        self.audit.as_ref()?.comment_id()
     }
 }
 
@@ -382,7 +344,7 @@ struct Wrapped<'a, T> {
 /// Ticket calls: `client.tickets()`.
 #[derive(Debug, Clone, Copy)]
 pub struct Tickets<'c> {
-    client: &'c Client,
+    pub(crate) client: &'c Client,
 }
 
 impl Client {
@@ -416,7 +378,8 @@ impl<'c> Tickets<'c> {
     /// Updates a ticket (`PUT /api/v2/tickets/{id}`): the only way to add a comment.
     ///
     /// Not retried after an ambiguous failure (a timeout may have added the comment): check
-    /// the ticket's comments before sending again. Zendesk allows 30 updates per ticket per
+    /// the ticket's audits for the update's [`metadata`](TicketUpdate::metadata) before sending
+    /// again. Zendesk allows 30 updates per ticket per
     /// user in 10 minutes: batch.
     ///
     /// # Errors
@@ -431,28 +394,6 @@ impl<'c> Tickets<'c> {
     pub fn comments(&self, id: i64) -> CommentsRequest<'c> {
         CommentsRequest::new(self.client, id)
     }
-
-    /// A ticket's latest audits (up to 100), newest first: what its last updates changed and
-    /// how they were made (a merge, say: see [`Audit::merged_into`]).
-    ///
-    /// Reference: <https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_audits/#list-audits-for-a-ticket>
-    ///
-    /// # Errors
-    /// [`Error::Api`] with status 404 when there is no such ticket; see [`Error`].
-    pub async fn latest_audits(&self, id: i64) -> Result<Vec<Audit>> {
-        let mut url = self.client.url(&format!("api/v2/tickets/{id}/audits"))?;
-        url.query_pairs_mut()
-            .append_pair("page[size]", "100")
-            .append_pair("sort", "-created_at");
-        let page: AuditPage = decode(self.client.send(Call::new(Method::GET, url)).await?).await?;
-        Ok(page.audits)
-    }
-}
-
-#[derive(Deserialize)]
-struct AuditPage {
-    #[serde(default, deserialize_with = "null_as_default")]
-    audits: Vec<Audit>,
 }
 
 /// A ticket create, sent with [`send`](Self::send).

@@ -179,6 +179,69 @@ async fn a_call_without_credentials_is_401_and_a_merge_is_in_the_audits() {
 }
 
 #[tokio::test]
+async fn an_updates_metadata_is_kept_on_its_audit_which_pages_newest_first() {
+    let (zendesk, client, agent, jane) = fake().await;
+    let (ticket, first) = zendesk.open_ticket(jane, agent, "c0");
+    let update = zendesk_support::TicketUpdate::comment(
+        zendesk_support::NewComment::text("ours").author(jane),
+    )
+    .with_metadata(serde_json::json!({"sunco_message_ids": ["m1", "m2"]}));
+    let updated = client.tickets().update(ticket, &update).await.unwrap();
+    let ours = updated.comment_id().unwrap();
+    assert_eq!(
+        updated
+            .audit
+            .as_ref()
+            .and_then(|audit| audit.custom_metadata()),
+        Some(&serde_json::json!({"sunco_message_ids": ["m1", "m2"]}))
+    );
+    for n in 1..150 {
+        zendesk.add_comment(ticket, agent, &format!("c{n}"), true);
+    }
+    // Newest first, stopping at the page that holds our update: two pages of 100.
+    let audits = client
+        .tickets()
+        .audits(ticket)
+        .newest_first()
+        .until(|page| page.iter().any(|audit| audit.comment_id() == Some(ours)))
+        .await
+        .unwrap();
+    assert_eq!(audits.len(), 151);
+    let found = audits
+        .iter()
+        .find(|audit| audit.custom_metadata().is_some())
+        .unwrap();
+    assert_eq!(found.comment_id(), Some(ours));
+    assert_eq!(found.author_id, Some(jane));
+    assert_eq!(
+        audits
+            .iter()
+            .filter(|audit| audit.custom_metadata().is_some())
+            .count(),
+        1,
+        "only the update that sent metadata has it"
+    );
+    // Oldest first by default: the creating update comes first.
+    let page = client
+        .tickets()
+        .audits(ticket)
+        .page_size(10)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.items[0].comment_id(), Some(first));
+    assert!(page.has_more && page.after_cursor.is_some());
+    let requests = zendesk
+        .control()
+        .requests_to("GET", &format!("/api/v2/tickets/{ticket}/audits"));
+    assert_eq!(
+        requests[0].query_param("sort").as_deref(),
+        Some("-created_at")
+    );
+    assert!(requests[1].query_param("page[after]").is_some());
+}
+
+#[tokio::test]
 async fn the_ticket_webhook_is_signed_and_parses() {
     let zendesk = FakeZendesk::builder()
         .signing_secret("s3")
@@ -207,11 +270,12 @@ async fn the_ticket_webhook_is_signed_and_parses() {
 async fn a_walk_newest_first_stops_at_the_page_it_was_asked_to() {
     let (zendesk, client, agent, jane) = fake().await;
     let (ticket, first) = zendesk.open_ticket(jane, agent, "c0");
+    let mut ids = vec![first];
     for n in 1..100 {
-        zendesk.add_comment(ticket, agent, &format!("c{n}"), true);
+        ids.extend(zendesk.add_comment(ticket, agent, &format!("c{n}"), true));
     }
     // The 30 newest comments are what is wanted: two pages of 20.
-    let oldest_wanted = first + 70;
+    let oldest_wanted = ids[70];
     let walk = client
         .tickets()
         .comments(ticket)

@@ -11,7 +11,7 @@ use bridge::{CONVERSATION_KEY, MODE_KEY};
 use http::{HeaderMap, HeaderValue};
 use meya_links::{LinkStore, SUNSHINE_CONVERSATIONS, ThreadId, ZENDESK_SUPPORT};
 use serde_json::{Value, json};
-use wiremock::matchers::{any, body_json, method, path};
+use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 use zendesk_support::inbound::{TicketEvent, parse_ticket_event, signed_headers};
 
@@ -303,27 +303,81 @@ pub async fn mount_ticket_status(fakes: &Fakes, status: &str) {
         .await;
 }
 
-/// Ticket 4021 has no comments: what a retry finds when its earlier attempt posted nothing.
-pub async fn mount_no_comments(fakes: &Fakes) {
+/// Ticket 4021's updates hold none of the bridge's: what a retry finds when its earlier
+/// attempt posted nothing.
+pub async fn mount_no_audits(fakes: &Fakes) {
+    mount_audits(fakes, 4021, json!([])).await;
+}
+
+/// Ticket `ticket`'s audits, newest first, as Zendesk lists them.
+pub async fn mount_audits(fakes: &Fakes, ticket: i64, audits: Value) {
     Mock::given(method("GET"))
-        .and(path("/api/v2/tickets/4021/comments"))
+        .and(path(format!("/api/v2/tickets/{ticket}/audits")))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_json(json!({"comments": [], "meta": {"has_more": false}})),
+                .set_body_json(json!({"audits": audits, "meta": {"has_more": false}})),
         )
         .mount(&fakes.zendesk)
         .await;
 }
 
+/// The audit of an update by the bridge whose comment `comment_id` carried the SunCo
+/// messages `ids` (its `metadata.custom`).
+pub fn audit_carrying(comment_id: i64, author_id: i64, ids: &[&str]) -> Value {
+    json!({"id": comment_id * 10, "ticket_id": 4021, "author_id": author_id,
+           "created_at": "2030-01-01T00:00:00Z",
+           "metadata": {"system": {"ip_address": "127.0.0.1"}, "custom": {"sunco_message_ids": ids}},
+           "events": [{"id": comment_id, "type": "Comment", "author_id": author_id, "public": true}]})
+}
+
 pub async fn mount_update(fakes: &Fakes, expected: Value) {
     Mock::given(method("PUT"))
         .and(path("/api/v2/tickets/4021"))
-        .and(body_json(expected))
+        .and(UpdateBody(expected))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "ticket": {"id": 4021}, "audit": {"events": [{"id": 9001, "type": "Comment"}]}
         })))
         .mount(&fakes.zendesk)
         .await;
+}
+
+/// A ticket update whose body is `expected` once its metadata is set aside, and whose
+/// metadata names the SunCo messages its comment carries (`sunco_message_ids`), so that a
+/// retry can recognise it.
+pub struct UpdateBody(pub Value);
+
+impl wiremock::Match for UpdateBody {
+    fn matches(&self, request: &Request) -> bool {
+        let Ok(mut body) = serde_json::from_slice::<Value>(&request.body) else {
+            return false;
+        };
+        let metadata = body["ticket"]
+            .as_object_mut()
+            .and_then(|ticket| ticket.remove("metadata"));
+        let marked = metadata.as_ref().is_some_and(|metadata| {
+            metadata["sunco_message_ids"]
+                .as_array()
+                .is_some_and(|ids| !ids.is_empty() && ids.iter().all(Value::is_string))
+        });
+        let has_comment = body["ticket"].get("comment").is_some();
+        body == self.0 && (marked || !has_comment)
+    }
+}
+
+/// The SunCo message ids an update (or create) request says its comment carries.
+pub fn carried_ids(request: &Request) -> Vec<String> {
+    serde_json::from_slice::<Value>(&request.body)
+        .ok()
+        .and_then(|body| {
+            body["ticket"]["metadata"]["sunco_message_ids"]
+                .as_array()
+                .map(|ids| {
+                    ids.iter()
+                        .filter_map(|id| id.as_str().map(str::to_owned))
+                        .collect()
+                })
+        })
+        .unwrap_or_default()
 }
 
 /// Zendesk's answer to any update of a closed ticket.

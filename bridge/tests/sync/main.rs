@@ -368,7 +368,7 @@ async fn a_zendesk_failure_answers_500_and_the_retry_comments_once() {
         .unwrap_err();
     assert_eq!(rejection.status(), 500);
     // The retry first checks the ticket for the comment: it is not there.
-    mount_no_comments(&fakes).await;
+    mount_no_audits(&fakes).await;
     let outcomes = bridge
         .handle_sunco_webhook(&sunco_headers("sunco-webhook-secret"), body.as_bytes())
         .await
@@ -407,9 +407,9 @@ async fn a_comment_posted_before_a_crash_is_not_posted_again() {
         .unwrap();
     clock.advance(std::time::Duration::from_millis(60));
     Mock::given(method("GET"))
-        .and(path("/api/v2/tickets/4021/comments"))
+        .and(path("/api/v2/tickets/4021/audits"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "comments": [{"id": 5555, "author_id": 35436, "public": true, "body": "Where is it?"}],
+            "audits": [audit_carrying(5555, 35436, &["msg-8"])],
             "meta": {"has_more": false}
         })))
         .expect(1)

@@ -224,6 +224,13 @@ async fn a_reply_posted_before_the_ticket_was_solved_is_not_posted_again() {
         .mount(&fakes.zendesk)
         .await;
     // Zendesk did apply the slow update.
+    mount_audits(
+        &fakes,
+        4021,
+        json!([audit_carrying(9001, 35436, &["msg-1"])]),
+    )
+    .await;
+    // What the solved ticket's webhook reads.
     Mock::given(method("GET"))
         .and(path("/api/v2/tickets/4021/comments"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -270,10 +277,10 @@ async fn a_reply_posted_before_the_ticket_was_solved_is_not_posted_again() {
     );
 }
 
-/// A retried message whose text the customer also sent long before is posted, not taken for
-/// the old comment: only comments made after the message arrived count as its delivery.
+/// A retried message whose text the customer already sent (another message, delivered) is
+/// posted, not taken for that comment: the audits say which messages a comment carries.
 #[tokio::test]
-async fn a_retried_repeat_of_an_old_text_is_still_posted() {
+async fn a_retried_repeat_of_a_delivered_text_is_still_posted() {
     let fakes = Fakes::start().await;
     let clock = meya_links::ManualClock::starting_now();
     let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::with_clock(clock.clone()));
@@ -288,15 +295,12 @@ async fn a_retried_repeat_of_an_old_text_is_still_posted() {
         .await
         .unwrap();
     clock.advance(std::time::Duration::from_millis(60));
-    Mock::given(method("GET"))
-        .and(path("/api/v2/tickets/4021/comments"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "comments": [{"id": 5001, "author_id": 35436, "public": true, "body": "ok",
-                          "created_at": "2026-11-20T09:00:00Z"}],
-            "meta": {"has_more": false}
-        })))
-        .mount(&fakes.zendesk)
-        .await;
+    mount_audits(
+        &fakes,
+        4021,
+        json!([audit_carrying(5001, 35436, &["msg-8"])]),
+    )
+    .await;
     mount_update(
         &fakes,
         json!({"ticket": {"comment": {"body": "ok", "public": true, "author_id": 35436}}}),

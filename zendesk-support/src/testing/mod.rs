@@ -78,6 +78,26 @@ pub struct FakeComment {
     pub created_at: OffsetDateTime,
 }
 
+/// One update of a fake ticket, as its audits list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FakeAudit {
+    /// The audit's id.
+    pub id: i64,
+    /// Who made the update.
+    pub author_id: i64,
+    /// The comment it added, if any.
+    pub comment_id: Option<i64>,
+    /// The `metadata` the update sent, which Zendesk keeps as the audit's `metadata.custom`.
+    pub custom_metadata: Option<Value>,
+    /// How it was made, when not through the API (a merge: `{"channel": "merge", ...}`).
+    pub via: Option<Value>,
+    /// Other events (status changes), as Zendesk lists them.
+    pub changes: Vec<Value>,
+    /// When it was made.
+    pub created_at: OffsetDateTime,
+}
+
 /// A fake ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -98,6 +118,8 @@ pub struct FakeTicket {
     pub merged_into: Option<i64>,
     /// Its comments, oldest first.
     pub comments: Vec<FakeComment>,
+    /// Its updates, oldest first.
+    pub audits: Vec<FakeAudit>,
     /// When it was made.
     pub created_at: OffsetDateTime,
 }
@@ -170,7 +192,30 @@ impl State {
             uploads: Vec::new(),
             created_at: OffsetDateTime::now_utc(),
         });
+        self.record_audit(ticket, author_id, Some(id), None);
         Some(id)
+    }
+
+    /// Records an update of `ticket` in its audits; answers the audit.
+    pub(crate) fn record_audit(
+        &mut self,
+        ticket: i64,
+        author_id: i64,
+        comment_id: Option<i64>,
+        custom_metadata: Option<Value>,
+    ) -> Option<&mut FakeAudit> {
+        let id = self.next_id();
+        let found = self.tickets.get_mut(&ticket)?;
+        found.audits.push(FakeAudit {
+            id,
+            author_id,
+            comment_id,
+            custom_metadata: custom_metadata.filter(|custom| !custom.is_null()),
+            via: None,
+            changes: Vec::new(),
+            created_at: OffsetDateTime::now_utc(),
+        });
+        found.audits.last_mut()
     }
 
     pub(crate) fn new_ticket(&mut self, requester_id: i64, status: &str) -> i64 {
@@ -186,6 +231,7 @@ impl State {
                 via_followup_source_id: None,
                 merged_into: None,
                 comments: Vec::new(),
+                audits: Vec::new(),
                 created_at: OffsetDateTime::now_utc(),
             },
         );
@@ -349,6 +395,9 @@ impl FakeZendesk {
             for comment in &mut found.comments {
                 comment.created_at -= by;
             }
+            for audit in &mut found.audits {
+                audit.created_at -= by;
+            }
             found.created_at -= by;
         }
     }
@@ -389,6 +438,13 @@ impl FakeZendesk {
                 uploads: Vec::new(),
                 created_at: OffsetDateTime::now_utc(),
             });
+        }
+        if let Some(audit) = state.record_audit(from, 0, Some(note), None) {
+            audit.via = Some(serde_json::json!({"channel": "merge",
+                "source": {"rel": "merge", "from": {}, "to": {"ticket_id": into}}}));
+            audit.changes = vec![
+                serde_json::json!({"type": "Change", "field_name": "status", "value": "closed"}),
+            ];
         }
     }
 

@@ -1,6 +1,6 @@
 //! The Zendesk routes the fake serves, answering as Zendesk does.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
-use super::{FakeComment, FakeTicket, Shared, State as World, lock};
+use super::{FakeAudit, FakeComment, FakeTicket, Shared, State as World, lock};
 
 type Answer = (StatusCode, Value);
 
@@ -217,9 +217,24 @@ fn apply_update(world: &mut World, id: Option<i64>, update: &Value) -> Answer {
         if update.get("tags").is_some() {
             ticket.tags = strings(&update["tags"]);
         }
-        let audit = json!({"id": id * 1000 + events.len() as i64, "ticket_id": id,
-            "author_id": api_user, "created_at": timestamp(time::OffsetDateTime::now_utc()),
-            "events": events});
+    }
+    let comment_id = events.first().and_then(|event| event["id"].as_i64());
+    let author = events
+        .first()
+        .and_then(|event| event["author_id"].as_i64())
+        .unwrap_or(api_user);
+    let custom = update.get("metadata").cloned();
+    let Some(audit) = world.record_audit(id, author, comment_id, custom) else {
+        return refusal(StatusCode::NOT_FOUND);
+    };
+    if let Some(status) = update["status"].as_str() {
+        audit
+            .changes
+            .push(json!({"type": "Change", "field_name": "status", "value": status}));
+    }
+    let audit = audit.clone();
+    let audit = audit_json(id, &audit, &world.tickets);
+    if let Some(ticket) = world.tickets.get(&id) {
         return (
             StatusCode::OK,
             json!({"ticket": ticket_json(ticket), "audit": audit}),
@@ -342,6 +357,12 @@ fn create(world: &mut World, new: &Value) -> Answer {
     ticket.subject = new["subject"].as_str().map(str::to_owned);
     ticket.tags = strings(&new["tags"]);
     ticket.via_followup_source_id = source;
+    if let Some(audit) = ticket.audits.first_mut() {
+        audit.custom_metadata = new
+            .get("metadata")
+            .cloned()
+            .filter(|custom| !custom.is_null());
+    }
     (StatusCode::CREATED, json!({"ticket": ticket_json(ticket)}))
 }
 
@@ -355,18 +376,8 @@ async fn list_comments(
     let Some(ticket) = ticket_id(&id).and_then(|id| world.tickets.get(&id)) else {
         return reply(refusal(StatusCode::NOT_FOUND));
     };
-    let size: usize = query
-        .get("page[size]")
-        .and_then(|size| size.parse().ok())
-        .unwrap_or(100)
-        .clamp(1, 100);
-    // The cursor is the position after the page's last comment.
-    let start: usize = match query.get("page[after]") {
-        Some(cursor) => match cursor.strip_prefix("c").and_then(|n| n.parse().ok()) {
-            Some(start) => start,
-            None => return reply(refusal(StatusCode::BAD_REQUEST)),
-        },
-        None => 0,
+    let Some((start, size)) = page_window(&query, "c") else {
+        return reply(refusal(StatusCode::BAD_REQUEST));
     };
     // Oldest first, or newest first with `sort=-created_at` (cursor pagination's sort).
     let page: Vec<&FakeComment> = if query.get("sort").map(String::as_str) == Some("-created_at") {
@@ -407,28 +418,85 @@ async fn list_comments(
     reply((StatusCode::OK, body))
 }
 
-async fn list_audits(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+/// A cursor page's first position and size: the cursor is `prefix` and the position after
+/// the previous page's last item. `None` for a cursor the fake did not hand out.
+fn page_window(query: &HashMap<String, String>, prefix: &str) -> Option<(usize, usize)> {
+    let size = query
+        .get("page[size]")
+        .and_then(|size| size.parse().ok())
+        .unwrap_or(100)
+        .clamp(1, 100);
+    let start = match query.get("page[after]") {
+        Some(cursor) => cursor.strip_prefix(prefix)?.parse().ok()?,
+        None => 0,
+    };
+    Some((start, size))
+}
+
+async fn list_audits(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let world = lock(&state);
     let Some(ticket) = ticket_id(&id).and_then(|id| world.tickets.get(&id)) else {
         return reply(refusal(StatusCode::NOT_FOUND));
     };
-    let mut audits = Vec::new();
-    if let Some(into) = ticket.merged_into {
-        let note = ticket
-            .comments
-            .last()
-            .map(|c| c.body.clone())
-            .unwrap_or_default();
-        audits.push(json!({"id": ticket.id * 1000, "ticket_id": ticket.id,
-            "created_at": timestamp(time::OffsetDateTime::now_utc()),
-            "via": {"channel": "merge", "source": {"rel": "merge", "from": {}, "to": {"ticket_id": into}}},
-            "events": [{"id": 1, "type": "Comment", "body": note, "public": false},
-                       {"id": 2, "type": "Change", "field_name": "status", "value": "closed"}]}));
-    }
+    let Some((start, size)) = page_window(&query, "a") else {
+        return reply(refusal(StatusCode::BAD_REQUEST));
+    };
+    let newest_first = query.get("sort").map(String::as_str) == Some("-created_at")
+        || query.get("sort_order").map(String::as_str) == Some("desc");
+    let ordered: Box<dyn Iterator<Item = &FakeAudit>> = if newest_first {
+        Box::new(ticket.audits.iter().rev())
+    } else {
+        Box::new(ticket.audits.iter())
+    };
+    let page: Vec<Value> = ordered
+        .skip(start)
+        .take(size)
+        .map(|audit| audit_json(ticket.id, audit, &world.tickets))
+        .collect();
+    let end = start + page.len();
+    let has_more = end < ticket.audits.len();
     reply((
         StatusCode::OK,
-        json!({"audits": audits, "meta": {"has_more": false}}),
+        json!({"audits": page,
+               "meta": {"has_more": has_more, "after_cursor": has_more.then(|| format!("a{end}")),
+                        "before_cursor": (start > 0).then(|| format!("a{start}"))}}),
     ))
+}
+
+/// An audit as Zendesk lists it: its comment as a `Comment` event, then its changes.
+fn audit_json(ticket_id: i64, audit: &FakeAudit, tickets: &BTreeMap<i64, FakeTicket>) -> Value {
+    let comment = audit.comment_id.and_then(|comment_id| {
+        tickets
+            .get(&ticket_id)?
+            .comments
+            .iter()
+            .find(|comment| comment.id == comment_id)
+    });
+    let mut events: Vec<Value> = comment
+        .map(|comment| {
+            json!({"id": comment.id, "type": "Comment", "author_id": comment.author_id,
+                   "body": comment.body, "public": comment.public})
+        })
+        .into_iter()
+        .collect();
+    events.extend(audit.changes.iter().cloned());
+    let metadata = json!({
+        "system": {"client": "zendesk-support fake", "ip_address": "127.0.0.1"},
+        "custom": audit.custom_metadata.clone().unwrap_or_else(|| json!({})),
+    });
+    json!({
+        "id": audit.id,
+        "ticket_id": ticket_id,
+        "author_id": audit.author_id,
+        "created_at": timestamp(audit.created_at),
+        "via": audit.via.clone().unwrap_or_else(|| json!({"channel": "api", "source": {"rel": null, "from": {}, "to": {}}})),
+        "metadata": metadata,
+        "events": events,
+    })
 }
 
 async fn me(State(state): State<Shared>) -> Response {

@@ -62,6 +62,7 @@ fn fixture(name: &str) -> serde_json::Value {
         "ticket" => include_str!("../fixtures/ticket.json"),
         "comments" => include_str!("../fixtures/comments.json"),
         "upload" => include_str!("../fixtures/upload.json"),
+        "audits" => include_str!("../fixtures/audits.json"),
         _ => panic!("no fixture {name}"),
     };
     serde_json::from_str(text).unwrap()
@@ -89,6 +90,64 @@ async fn get_ticket_sends_basic_auth_and_reads_the_oas_example() {
         ticket.subject.as_deref(),
         Some("Help, my printer is on fire!")
     );
+}
+
+#[tokio::test]
+async fn list_audits_pages_newest_first_and_reads_the_oas_example() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/666/audits"))
+        .and(query_param("page[size]", "100"))
+        .and(query_param("sort", "-created_at"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("audits")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+
+    let audits = client_for(&server)
+        .tickets()
+        .audits(666)
+        .newest_first()
+        .until(|_| false)
+        .await
+        .unwrap();
+    assert_eq!(audits.len(), 1);
+    assert_eq!(audits[0].comment_id(), Some(2127301148));
+    assert_eq!(audits[0].author_id, Some(5246746));
+    assert_eq!(audits[0].events.len(), 3);
+    assert_eq!(
+        audits[0].custom_metadata(),
+        None,
+        "an empty `custom` is no metadata"
+    );
+}
+
+#[tokio::test]
+async fn an_update_sends_its_metadata_beside_the_comment() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/api/v2/tickets/666"))
+        .and(body_json(json!({"ticket": {
+            "comment": {"body": "ok", "public": true, "author_id": 35436},
+            "metadata": {"sunco_message_ids": ["m1"]}
+        }})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ticket": fixture("ticket")["ticket"],
+            "audit": fixture("audits")["audits"][0],
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let update = TicketUpdate::comment(NewComment::text("ok").author(35436))
+        .with_metadata(json!({"sunco_message_ids": ["m1"]}));
+    let updated = client_for(&server)
+        .tickets()
+        .update(666, &update)
+        .await
+        .unwrap();
+    assert_eq!(updated.comment_id(), Some(2127301148));
 }
 
 #[tokio::test]

@@ -373,9 +373,7 @@ async fn send_chunk(
         // stopped (a timeout, a crash): look for them on the ticket before posting again.
         let mut rest = rest;
         if retrying {
-            let found =
-                retry::already_posted(context, ticket_id, requester_id, group, rest, outcomes)
-                    .await?;
+            let found = retry::already_posted(context, ticket_id, group, rest, outcomes).await?;
             rest = &rest[found..];
         }
         if rest.is_empty() {
@@ -390,7 +388,8 @@ async fn send_chunk(
             Reopen::Yes => true,
             Reopen::No => false,
         };
-        let mut update = TicketUpdate::comment(merged(rest, requester_id));
+        let mut update = TicketUpdate::comment(merged(rest, requester_id))
+            .with_metadata(retry::carrying(group, rest));
         if reopen {
             update = update.with_status(TicketStatus::Open);
         }
@@ -470,8 +469,7 @@ async fn open_ticket<'a, 'c>(
         None
     };
     if let Some(previous) = previous {
-        let found =
-            retry::already_posted(context, previous, requester_id, group, chunk, outcomes).await?;
+        let found = retry::already_posted(context, previous, group, chunk, outcomes).await?;
         chunk = &chunk[found..];
     }
     let Some((first, rest)) = chunk.split_first() else {
@@ -482,6 +480,7 @@ async fn open_ticket<'a, 'c>(
     // The rest follow as one comment.
     let first_message = &group[first.index].event.message.id;
     let mut ticket = NewTicket::new(first.comment.clone())
+        .metadata(retry::carrying(group, std::slice::from_ref(first)))
         .requester_id(requester_id)
         .tag("sunco");
     if let Some(Replaced::Closed(closed)) = replaced {
