@@ -71,3 +71,17 @@ fn killed_servers_lose_and_duplicate_nothing() {
         "20",
     ]);
 }
+
+#[test]
+fn killed_database_connections_lose_and_duplicate_nothing() {
+    harness(&[
+        "--scenario",
+        "db-kills",
+        "--tickets",
+        "40",
+        "--replies",
+        "3",
+        "--db-kills",
+        "30",
+    ]);
+}

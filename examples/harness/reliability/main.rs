@@ -6,7 +6,9 @@
 //! then one more reply (which opens a new ticket). Webhooks are delivered the way Zendesk and
 //! SunCo deliver them, and worse: a share repeated later, a share sent twice at once, to
 //! either server. Scenarios add upstream faults (500, 429, hangs past the timeout, reset
-//! connections) or `kill -9` of a server at random moments, restarted at once.
+//! connections), `kill -9` of a server at random moments (restarted at once), the servers'
+//! database connections ended from the database side, or PostgreSQL stopped and started
+//! again (the servers are not restarted: they must reconnect by themselves).
 //!
 //! At the end every agent comment must be in SunCo exactly once and every customer message in
 //! Zendesk exactly once. The report prints what was sent, what failed on purpose, and what
@@ -46,6 +48,13 @@ enum Scenario {
     Crashes,
     /// One server on SQLite: resident memory idle, then under `--concurrent` webhooks at once.
     Memory,
+    /// The servers' PostgreSQL connections are killed from the database side
+    /// (`pg_terminate_backend`) at random moments, `--db-kills` times.
+    DbKills,
+    /// PostgreSQL itself is stopped for `--down-for` seconds and started again, `--restarts`
+    /// times, while traffic flows: everything on this machine that uses it loses it. Not for
+    /// CI.
+    DbRestarts,
 }
 
 /// Plays conversations through real bridge-server processes and checks exactly-once.
@@ -76,6 +85,28 @@ struct Args {
     /// SIGKILLs (scenario `crashes`).
     #[arg(long, default_value_t = 100)]
     kills: u32,
+    /// Server-side kills of the servers' database connections (scenario `db-kills`).
+    #[arg(long, default_value_t = 50)]
+    db_kills: u32,
+    /// PostgreSQL restarts (scenario `db-restarts`).
+    #[arg(long, default_value_t = 3)]
+    restarts: u32,
+    /// How long PostgreSQL stays down each time, in seconds: past the store's 10 s wait for a
+    /// connection, webhooks are answered 5xx.
+    #[arg(long, default_value_t = 12)]
+    down_for: u64,
+    /// How PostgreSQL is stopped (scenario `db-restarts`), run with `sh -c`.
+    #[arg(
+        long,
+        default_value = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -n 1) main stop"
+    )]
+    stop_command: String,
+    /// How PostgreSQL is started again.
+    #[arg(
+        long,
+        default_value = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -n 1) main start"
+    )]
+    start_command: String,
     /// Customers played at once.
     #[arg(long, default_value_t = 100)]
     parallel: usize,
@@ -187,6 +218,11 @@ struct Driver {
     http: reqwest::Client,
     args: Args,
     deliveries: AtomicU64,
+    /// Deliveries a server answered with a 5xx (the store away, an upstream fault): the
+    /// sender sends them again.
+    refused: AtomicU64,
+    /// Deliveries no server answered in time (or at all: a killed server): sent again.
+    unanswered: AtomicU64,
     events: AtomicU64,
     rng: Mutex<fastrand::Rng>,
 }
@@ -209,7 +245,17 @@ impl Driver {
                     .headers(delivery.headers.clone())
                     .body(delivery.body.clone());
                 self.deliveries.fetch_add(1, Ordering::Relaxed);
-                match request.send().await {
+                let answer = request.send().await;
+                match &answer {
+                    Ok(answer) if answer.status().is_server_error() => {
+                        self.refused.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(_) => {}
+                    Err(_) => {
+                        self.unanswered.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                match answer {
                     Ok(answer) if answer.status().is_success() => return,
                     // A refusal is a bug in this harness, not a fault to ride out.
                     Ok(answer) if answer.status().is_client_error() => {
@@ -368,7 +414,9 @@ async fn run(args: Args) -> Result<bool, Failure> {
         .execute(&admin)
         .await?;
     let separator = if pg_url.contains('?') { '&' } else { '?' };
-    let store_url = format!("{pg_url}{separator}options=-c%20search_path%3D{schema}");
+    // The servers' connections carry the schema's name, so that `db-kills` ends theirs only.
+    let store_url =
+        format!("{pg_url}{separator}options=-c%20search_path%3D{schema}&application_name={schema}");
 
     let fault_rate = if args.scenario == Scenario::Faults {
         args.fault_rate
@@ -405,14 +453,19 @@ async fn run(args: Args) -> Result<bool, Failure> {
     let driver = Arc::new(Driver {
         servers: Arc::clone(&servers),
         fakes: Arc::clone(&fakes),
+        // As long as SunCo waits for an answer (Zendesk waits 12 s).
         http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(20))
             .build()?,
         rng: Mutex::new(fastrand::Rng::with_seed(args.seed)),
         deliveries: AtomicU64::new(0),
+        refused: AtomicU64::new(0),
+        unanswered: AtomicU64::new(0),
         events: AtomicU64::new(0),
         args,
     });
+    let database_faults = Arc::new(AtomicU64::new(0));
+    let database_faulter = database_faults_loop(&driver.args, &admin, &schema, &database_faults);
 
     // The crash loop: kill a random server, restart it, repeat, while traffic flows.
     let kills = Arc::new(AtomicU64::new(0));
@@ -455,6 +508,9 @@ async fn run(args: Args) -> Result<bool, Failure> {
     if let Some(crasher) = crasher {
         let _ = crasher.await;
     }
+    if let Some(faulter) = database_faulter {
+        let _ = faulter.await;
+    }
     let traffic = started.elapsed();
     // Late repeats still in flight, retries due, batches a killed server left behind: wait
     // (bounded) for the inbox to drain before counting.
@@ -484,6 +540,21 @@ async fn run(args: Args) -> Result<bool, Failure> {
         counts.hung,
         counts.reset,
         kills.load(Ordering::Relaxed),
+    );
+    println!(
+        "database: {} connections killed, {} restarts; webhooks answered 5xx {}, unanswered {} (each sent again)",
+        if driver.args.scenario == Scenario::DbKills {
+            database_faults.load(Ordering::Relaxed)
+        } else {
+            0
+        },
+        if driver.args.scenario == Scenario::DbRestarts {
+            database_faults.load(Ordering::Relaxed)
+        } else {
+            0
+        },
+        driver.refused.load(Ordering::Relaxed),
+        driver.unanswered.load(Ordering::Relaxed),
     );
     println!(
         "agent comments: {} expected, {} delivered once, {} lost, {} duplicated",
@@ -519,6 +590,78 @@ async fn run(args: Args) -> Result<bool, Failure> {
             .await;
     }
     Ok(ok)
+}
+
+/// The database fault loop of scenarios `db-kills` and `db-restarts`, counting into `faults`:
+/// each turn waits a random moment, then ends every connection the servers hold (their
+/// `application_name` is `schema`) or restarts PostgreSQL.
+fn database_faults_loop(
+    args: &Args,
+    admin: &sqlx::PgPool,
+    schema: &str,
+    faults: &Arc<AtomicU64>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let (admin, schema, faults) = (admin.clone(), schema.to_owned(), Arc::clone(faults));
+    let seed = args.seed ^ 0xdb;
+    match args.scenario {
+        Scenario::DbKills => {
+            let total = args.db_kills;
+            Some(tokio::spawn(async move {
+                let mut rng = fastrand::Rng::with_seed(seed);
+                for _ in 0..total {
+                    tokio::time::sleep(Duration::from_millis(rng.u64(50..400))).await;
+                    let ended: Result<Vec<bool>, _> = sqlx::query_scalar(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                         WHERE application_name = $1 AND pid <> pg_backend_pid()",
+                    )
+                    .bind(&schema)
+                    .fetch_all(&admin)
+                    .await;
+                    match ended {
+                        Ok(ended) => {
+                            let count = ended.into_iter().filter(|ended| *ended).count();
+                            faults.fetch_add(count as u64, Ordering::Relaxed);
+                        }
+                        Err(error) => eprintln!("pg_terminate_backend failed: {error}"),
+                    }
+                }
+            }))
+        }
+        Scenario::DbRestarts => {
+            let total = args.restarts;
+            let down_for = Duration::from_secs(args.down_for);
+            let (stop, start) = (args.stop_command.clone(), args.start_command.clone());
+            Some(tokio::spawn(async move {
+                let mut rng = fastrand::Rng::with_seed(seed);
+                for _ in 0..total {
+                    tokio::time::sleep(Duration::from_millis(rng.u64(500..2_000))).await;
+                    if shell(&stop).await {
+                        tokio::time::sleep(down_for).await;
+                    }
+                    // Started again whatever the stop did: the run must end with a database.
+                    if shell(&start).await {
+                        faults.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// Runs `command` with `sh -c`; answers whether it succeeded (saying why not).
+async fn shell(command: &str) -> bool {
+    let command = command.to_owned();
+    let ran =
+        tokio::task::spawn_blocking(move || Command::new("sh").arg("-c").arg(&command).status())
+            .await;
+    match ran {
+        Ok(Ok(status)) if status.success() => true,
+        other => {
+            eprintln!("a database command failed: {other:?}");
+            false
+        }
+    }
 }
 
 #[derive(Debug, Default)]

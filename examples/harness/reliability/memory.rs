@@ -59,6 +59,8 @@ pub(crate) async fn run(mut args: Args) -> Result<bool, Failure> {
             .build()?,
         rng: Mutex::new(fastrand::Rng::with_seed(args.seed)),
         deliveries: AtomicU64::new(0),
+        refused: AtomicU64::new(0),
+        unanswered: AtomicU64::new(0),
         events: AtomicU64::new(0),
         args,
     });
