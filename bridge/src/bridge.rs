@@ -22,6 +22,13 @@ use crate::{Error, InboxWorker, Result, SunCoEventOutcome, ZendeskWebhookOutcome
 /// bigger than an API answer.
 const MEDIA_TIMEOUTS: u32 = 4;
 
+/// The longest `Retry-After` a Zendesk or SunCo call sleeps through. A longer one (Zendesk's
+/// account limit answers up to a minute) is the account's, not the call's: the call fails at
+/// once, and the inbox worker pauses and retries the batch when the time is up (see
+/// `upstream_pause`), rather than every batch in flight sleeping inside its call and
+/// retrying together at the end.
+const LONGEST_WAIT_IN_A_CALL: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The agent-initiated conversation bridge between Zendesk Support and SunCo. Cheap to
 /// clone: clones share the clients, the store and the customer locks.
 ///
@@ -78,6 +85,7 @@ impl Bridge {
         .map_err(|e| Error::setup("the Zendesk client", e))?
         .auth(zendesk_auth)
         .timeout(config.api_timeout)
+        .retry(zendesk_support::RetryPolicy::default().max_retry_after(LONGEST_WAIT_IN_A_CALL))
         .build()
         .map_err(|e| Error::setup("the Zendesk client", e))?;
 
@@ -94,6 +102,9 @@ impl Bridge {
             config.sunco.key_secret.expose_secret(),
         ))
         .timeout(config.api_timeout)
+        .retry(
+            sunshine_conversations::RetryPolicy::default().max_retry_after(LONGEST_WAIT_IN_A_CALL),
+        )
         .build()
         .map_err(|e| Error::setup("the SunCo client", e))?;
         Self::from_parts(config, zendesk, sunco, store)
@@ -120,6 +131,7 @@ impl Bridge {
                 media,
                 locks: CustomerLocks::default(),
                 inbox_ready: tokio::sync::Notify::new(),
+                upstream_pause: crate::upstream_pause::UpstreamPause::default(),
             }),
         })
     }

@@ -25,6 +25,8 @@ pub(crate) struct Context {
     pub(crate) locks: CustomerLocks,
     /// Wakes an idle inbox worker of this process when an `accept_*` call records work.
     pub(crate) inbox_ready: tokio::sync::Notify,
+    /// Holds the inbox worker back while Zendesk or SunCo asked the account to wait.
+    pub(crate) upstream_pause: crate::upstream_pause::UpstreamPause,
 }
 
 impl fmt::Debug for Context {

@@ -85,6 +85,18 @@ impl Error {
         }
     }
 
+    /// How long Zendesk or SunCo asked the account to wait, when they answered 429 with a
+    /// `Retry-After` longer than the client waits out within a call.
+    pub fn rate_limited_for(&self) -> Option<std::time::Duration> {
+        match self {
+            Error::Zendesk(zendesk_support::Error::RateLimited { retry_after, .. })
+            | Error::SunCo(sunshine_conversations::Error::RateLimited { retry_after, .. }) => {
+                Some(retry_after.unwrap_or(std::time::Duration::from_secs(60)))
+            }
+            _ => None,
+        }
+    }
+
     /// How long Zendesk or SunCo asked to wait (`Retry-After`), when they did.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
         match self {

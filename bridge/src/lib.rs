@@ -89,6 +89,7 @@ mod notes;
 mod receiving;
 pub mod telemetry;
 pub mod threads;
+mod upstream_pause;
 mod worker;
 
 pub use bridge::Bridge;

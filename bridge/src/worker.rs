@@ -23,6 +23,7 @@ use tokio::sync::watch;
 
 use crate::context::Context;
 use crate::flows::{customer_messages, ticket_events};
+use crate::upstream_pause::{Admission, Finding, UpstreamPause};
 use crate::{Error, Result, ZendeskWebhookOutcome};
 
 /// How an [`InboxWorker`] works.
@@ -224,6 +225,27 @@ impl InboxWorker {
     /// [`Error::Store`] when the link store fails while taking or recording; the batch's
     /// lease then runs out and it is taken again.
     pub async fn process_next(&self) -> Result<Option<BatchReport>> {
+        let pause = &self.context.upstream_pause;
+        let probe = match pause.admit(self.options.clock.now()) {
+            Admission::Wait => return Ok(None),
+            Admission::Go { probe } => probe,
+        };
+        // Settled however this ends, cancelled included: a probe left open would pause the
+        // process for good.
+        let mut admitted = Admitted {
+            pause,
+            probe,
+            clock: &self.options.clock,
+            finding: Finding::Inconclusive,
+        };
+        let processed = self.take_and_process().await?;
+        Ok(processed.map(|(report, finding)| {
+            admitted.finding = finding;
+            report
+        }))
+    }
+
+    async fn take_and_process(&self) -> Result<Option<(BatchReport, Finding)>> {
         let options = &self.options;
         let entries = self
             .context
@@ -241,9 +263,15 @@ impl InboxWorker {
                 error: Error::BatchTimedOut(budget),
             }),
         };
-        let outcome = match processed {
-            Ok(()) => BatchOutcome::Done,
-            Err(stopped) => self.record_failure(&entries, stopped).await?,
+        let (outcome, finding) = match processed {
+            Ok(()) => (BatchOutcome::Done, Finding::Passed),
+            Err(stopped) => {
+                let finding = match stopped.error.rate_limited_for() {
+                    Some(wait) => Finding::RateLimited(wait),
+                    None => Finding::Passed,
+                };
+                (self.record_failure(&entries, stopped).await?, finding)
+            }
         };
         let report = BatchReport {
             source: first.source().to_owned(),
@@ -252,7 +280,7 @@ impl InboxWorker {
             outcome,
         };
         crate::telemetry::batch(&report, &entries);
-        Ok(Some(report))
+        Ok(Some((report, finding)))
     }
 
     /// Processes batches until none is ready (work due later, e.g. a retry, waits); answers
@@ -465,6 +493,22 @@ impl InboxWorker {
         backoff
             .min(options.retry_max)
             .max(asked.unwrap_or_default())
+    }
+}
+
+/// A batch let through by the [`UpstreamPause`](crate::upstream_pause::UpstreamPause), which
+/// learns what it found when this is dropped.
+struct Admitted<'a> {
+    pause: &'a UpstreamPause,
+    probe: bool,
+    clock: &'a Arc<dyn Clock>,
+    finding: Finding,
+}
+
+impl Drop for Admitted<'_> {
+    fn drop(&mut self) {
+        self.pause
+            .settle(self.probe, self.clock.now(), self.finding);
     }
 }
 

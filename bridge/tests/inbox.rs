@@ -697,3 +697,93 @@ async fn a_webhook_meeting_a_locked_store_is_refused_and_recorded_when_repeated(
     assert_eq!(puts(&fakes).await.len(), 1);
     assert_eq!(delivered_to(&store, "msg-1").await.as_deref(), Some("9001"));
 }
+
+/// Zendesk answers every call 429 with `Retry-After: 60` for a minute. The first batch meets
+/// it and the worker pauses: no other batch calls Zendesk until the minute is up, then one
+/// batch goes first and, once it got through, the rest follow. Everything is delivered
+/// once, in order, and the minute cost one refused call, not one per batch per retry.
+#[tokio::test]
+async fn a_minute_of_zendesk_429s_pauses_the_worker_then_the_backlog_drains_in_order() {
+    let fakes = Fakes::start().await;
+    let clock = ManualClock::starting_now();
+    let store: Arc<dyn LinkStore> = Arc::new(MemoryStore::with_clock(clock.clone()));
+    linked(&store).await;
+    // (A flag, not a scoped mock: wiremock 0.6 may end the wrong scoped mock when
+    // priorities differ.)
+    let limited = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    Mock::given(While(Arc::clone(&limited)))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "60")
+                .set_body_json(json!({"error": "APIRateLimitExceeded"})),
+        )
+        .with_priority(1)
+        .mount(&fakes.zendesk)
+        .await;
+    mount_update(
+        &fakes,
+        json!({"ticket": {"comment": {"body": "one\n\ntwo", "public": true, "author_id": 35436}}}),
+    )
+    .await;
+    mount_no_audits(&fakes).await;
+    mount_agent_comments(&fakes).await;
+    mount_sunco_messages(&fakes).await;
+    let bridge = fakes.bridge(Arc::clone(&store), "auto_reopen_ticket = false");
+    let worker = bridge.inbox_worker().options(fast().clock(clock.clone()));
+
+    accept_reply(&bridge, "ev-1", "msg-1", "one").await;
+    let first = worker.drain().await.unwrap();
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(
+        matches!(&first[0].outcome, BatchOutcome::Retrying { after, .. } if *after >= Duration::from_secs(60)),
+        "{first:?}"
+    );
+    // During the minute: more work arrives, on this customer's queue and on a ticket's.
+    accept_reply(&bridge, "ev-2", "msg-2", "two").await;
+    let ticket = payload("jane.doe+vip@example.com", "sunco_send", "Agent");
+    bridge
+        .accept_zendesk_webhook(&signed(&ticket, "target-pass"), ticket.as_bytes())
+        .await
+        .unwrap();
+    let zendesk_calls = || async { fakes.zendesk.received_requests().await.unwrap().len() };
+    let refused = zendesk_calls().await;
+    for _ in 0..6 {
+        clock.advance(Duration::from_secs(9));
+        assert!(worker.drain().await.unwrap().is_empty(), "paused");
+    }
+    assert_eq!(
+        zendesk_calls().await,
+        refused,
+        "nothing calls Zendesk while paused"
+    );
+
+    // The minute is up and Zendesk answers again.
+    limited.store(false, std::sync::atomic::Ordering::SeqCst);
+    clock.advance(Duration::from_secs(7));
+    let reports = worker.drain().await.unwrap();
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    assert!(
+        reports.iter().all(|r| r.outcome == BatchOutcome::Done),
+        "{reports:?}"
+    );
+    // The customer's two messages, in order, in one comment; the agent's comment once.
+    assert_eq!(
+        puts(&fakes).await.len(),
+        2,
+        "the refused PUT and the delivered one"
+    );
+    assert_eq!(delivered_to(&store, "msg-1").await.as_deref(), Some("9001"));
+    assert_eq!(delivered_to(&store, "msg-2").await.as_deref(), Some("9001"));
+    assert_eq!(sent_messages(&fakes).await.len(), 1);
+    let stats = store.inbox_stats().await.unwrap();
+    assert_eq!((stats.unfinished(), stats.failed), (0, 0));
+}
+
+/// Matches every request while the flag is set.
+struct While(Arc<std::sync::atomic::AtomicBool>);
+
+impl wiremock::Match for While {
+    fn matches(&self, _: &Request) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
