@@ -1,7 +1,8 @@
 //! The reliability harness (`reliability` binary) at a scale CI affords: repeated and
 //! concurrent deliveries, upstream faults, and SIGKILLed servers, each through two real
 //! `bridge-server` processes sharing PostgreSQL. Every agent comment must reach SunCo exactly
-//! once and every customer message Zendesk exactly once. The full-scale figures (10,000
+//! once and every customer message Zendesk exactly once; PostgreSQL connections are killed
+//! from the database side, and Zendesk rate-limits the account for a while. The full-scale figures (10,000
 //! deliveries, 100 kills) come from running the binary in release mode; see its `--help`.
 
 // Test helpers may panic: a panic is a failed test.
@@ -83,5 +84,19 @@ fn killed_database_connections_lose_and_duplicate_nothing() {
         "3",
         "--db-kills",
         "30",
+    ]);
+}
+
+#[test]
+fn a_zendesk_rate_limit_holds_the_servers_back_and_loses_nothing() {
+    harness(&[
+        "--scenario",
+        "rate-limit",
+        "--tickets",
+        "150",
+        "--replies",
+        "2",
+        "--limited-for",
+        "8",
     ]);
 }

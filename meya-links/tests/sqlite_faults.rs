@@ -227,3 +227,55 @@ async fn a_full_disk_refuses_writes_and_they_resume_when_space_returns() {
     let reopened = SqliteStore::open(&path).await.unwrap();
     assert_eq!(reopened.inbox_stats().await.unwrap().unfinished(), 0);
 }
+
+/// The store's files made immutable (`chattr +i`: even root may not write them) until
+/// dropped. `None` (and a note) where the file system or the process cannot do it.
+struct Immutable {
+    files: Vec<PathBuf>,
+}
+
+impl Immutable {
+    fn make(files: Vec<PathBuf>) -> Option<Self> {
+        let done = Command::new("chattr").arg("+i").args(&files).output();
+        match done {
+            Ok(output) if output.status.success() => Some(Self { files }),
+            other => {
+                eprintln!(
+                    "SKIPPED: cannot make files immutable here ({other:?}); the read-only test \
+                     needs chattr on ext4 (or similar) as root"
+                );
+                let _ = Command::new("chattr").arg("-i").args(&files).status();
+                None
+            }
+        }
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").args(&self.files).status();
+    }
+}
+
+#[tokio::test]
+async fn a_file_made_read_only_refuses_writes_until_it_is_writable_again() {
+    let site = SqliteSite::new();
+    let path = site.path();
+    let store = SqliteStore::open(&path).await.unwrap();
+    store.inbox_push(&message(0, 100)).await.unwrap();
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    let Some(read_only) = Immutable::make(vec![path.clone(), wal]) else {
+        return;
+    };
+    let refused = store.inbox_push(&message(1, 100)).await.unwrap_err();
+    assert!(matches!(refused, Error::Backend(_)), "{refused:?}");
+    assert_eq!(store.inbox_stats().await.unwrap().pending, 1, "reads go on");
+    // Still refused while it lasts.
+    assert!(store.inbox_push(&message(1, 100)).await.is_err());
+
+    drop(read_only);
+    store.inbox_push(&message(1, 100)).await.unwrap();
+    assert_eq!(everything_recorded(&store).await, ["event-0", "event-1"]);
+    store.close().await;
+    assert_eq!(integrity(&path).await, "ok");
+}

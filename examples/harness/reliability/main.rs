@@ -20,6 +20,7 @@
 
 mod fakes;
 mod memory;
+mod rate_limit;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -51,6 +52,9 @@ enum Scenario {
     /// The servers' PostgreSQL connections are killed from the database side
     /// (`pg_terminate_backend`) at random moments, `--db-kills` times.
     DbKills,
+    /// Zendesk answers every call 429 (`Retry-After: --limited-for`) for `--limited-for`
+    /// seconds, from 1 s into the run; its calls per second are printed.
+    RateLimit,
     /// PostgreSQL itself is stopped for `--down-for` seconds and started again, `--restarts`
     /// times, while traffic flows: everything on this machine that uses it loses it. Not for
     /// CI.
@@ -107,6 +111,9 @@ struct Args {
         default_value = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -n 1) main start"
     )]
     start_command: String,
+    /// How long Zendesk's rate limit lasts, in seconds (scenario `rate-limit`).
+    #[arg(long, default_value_t = 60)]
+    limited_for: u64,
     /// Customers played at once.
     #[arg(long, default_value_t = 100)]
     parallel: usize,
@@ -464,6 +471,15 @@ async fn run(args: Args) -> Result<bool, Failure> {
         events: AtomicU64::new(0),
         args,
     });
+    let stop_sampling = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let rate_limit = (driver.args.scenario == Scenario::RateLimit).then(|| {
+        rate_limit::run(
+            &fakes,
+            Duration::from_secs(1),
+            Duration::from_secs(driver.args.limited_for),
+            Arc::clone(&stop_sampling),
+        )
+    });
     let database_faults = Arc::new(AtomicU64::new(0));
     let database_faulter = database_faults_loop(&driver.args, &admin, &schema, &database_faults);
 
@@ -523,6 +539,12 @@ async fn run(args: Args) -> Result<bool, Failure> {
         inbox = store.inbox_stats().await?;
     }
     let report = check(&driver);
+    stop_sampling.store(true, Ordering::Relaxed);
+    // bridge-server's default WORKER_CONCURRENCY.
+    let rate_limit_kept = match rate_limit {
+        Some(rate_limit) => rate_limit::report(&rate_limit.await?, driver.args.servers, 16),
+        None => true,
+    };
     servers.stop_all();
     let counts = fakes.counts();
     println!(
@@ -570,7 +592,8 @@ async fn run(args: Args) -> Result<bool, Failure> {
         inbox.failed,
         inbox.unfinished()
     );
-    let ok = report.comments_lost == 0
+    let ok = rate_limit_kept
+        && report.comments_lost == 0
         && report.comments_duplicated == 0
         && report.replies_lost == 0
         && report.replies_duplicated == 0;

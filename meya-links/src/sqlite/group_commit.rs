@@ -122,15 +122,25 @@ enum Mode {
 /// One queued write, its outcome kept until its transaction has ended.
 trait Job: Send {
     fn mode(&self) -> Mode;
-    /// Runs the write; answers whether it succeeded.
+    /// Runs the write; answers how it went.
     fn run<'c>(
         &'c mut self,
         connection: &'c mut SqliteConnection,
-    ) -> Pin<Box<dyn Future<Output = bool> + Send + 'c>>;
+    ) -> Pin<Box<dyn Future<Output = Ran> + Send + 'c>>;
     /// Answers the caller with the write's outcome (its transaction committed, or it failed).
     fn answer(self: Box<Self>);
     /// Answers the caller with an error: the transaction did not commit.
     fn fail(self: Box<Self>, error: Error);
+}
+
+/// How a write went.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ran {
+    Succeeded,
+    /// It failed; the connection is still good.
+    Failed,
+    /// It failed in a way that leaves the connection untrusted (see [`keeps_connection`]).
+    FailedConnection,
 }
 
 struct Pending<D, T, F> {
@@ -154,12 +164,19 @@ where
     fn run<'c>(
         &'c mut self,
         connection: &'c mut SqliteConnection,
-    ) -> Pin<Box<dyn Future<Output = bool> + Send + 'c>> {
+    ) -> Pin<Box<dyn Future<Output = Ran> + Send + 'c>> {
         Box::pin(async move {
             let outcome = (self.write)(&self.data, connection).await;
-            let succeeded = outcome.is_ok();
+            let ran = match &outcome {
+                Ok(_) => Ran::Succeeded,
+                Err(Error::Backend(source)) => match source.downcast_ref::<sqlx::Error>() {
+                    Some(error) if !keeps_connection(error) => Ran::FailedConnection,
+                    _ => Ran::Failed,
+                },
+                Err(_) => Ran::Failed,
+            };
             self.outcome = Some(outcome);
-            succeeded
+            ran
         })
     }
 
@@ -192,8 +209,8 @@ impl Job for Close {
     fn run<'c>(
         &'c mut self,
         _: &'c mut SqliteConnection,
-    ) -> Pin<Box<dyn Future<Output = bool> + Send + 'c>> {
-        Box::pin(async { true })
+    ) -> Pin<Box<dyn Future<Output = Ran> + Send + 'c>> {
+        Box::pin(async { Ran::Succeeded })
     }
 
     fn answer(mut self: Box<Self>) {
@@ -242,7 +259,9 @@ async fn run(options: SqliteConnectOptions, mut queue: mpsc::UnboundedReceiver<B
                     continue;
                 };
                 let mut job = first;
-                job.run(open).await;
+                if job.run(open).await == Ran::FailedConnection {
+                    connection = None;
+                }
                 job.answer();
             }
             Mode::Grouped => {
@@ -313,20 +332,35 @@ async fn connect<'c>(
 /// alone instead. Answers whether the connection is still usable.
 async fn commit_batch(connection: &mut SqliteConnection, mut batch: Vec<Box<dyn Job>>) -> bool {
     match run_in_transaction(connection, &mut batch).await {
-        Ok(true) => {
+        Ok(Transaction::Committed) => {
             for job in batch {
                 job.answer();
             }
             return true;
         }
         // Its own error, already kept: nothing else was undone with it.
-        Ok(false) if batch.len() == 1 => {
+        Ok(Transaction::RolledBack { ran, .. }) if batch.len() == 1 => {
             for job in batch {
                 job.answer();
             }
-            return true;
+            return ran != Ran::FailedConnection;
         }
-        Ok(false) => {}
+        // The connection is not to be trusted: the failed write answers its own error, the
+        // others (undone with it) that they were not stored.
+        Ok(Transaction::RolledBack {
+            ran: Ran::FailedConnection,
+            failed,
+        }) => {
+            for (index, job) in batch.into_iter().enumerate() {
+                if index == failed {
+                    job.answer();
+                } else {
+                    job.fail(connection_failed());
+                }
+            }
+            return false;
+        }
+        Ok(Transaction::RolledBack { .. }) => {}
         // The transaction could not begin or commit (the file busy past the timeout, the disk
         // full, the connection gone): no write of the batch is stored, and one by one they
         // would meet the same cause.
@@ -334,48 +368,91 @@ async fn commit_batch(connection: &mut SqliteConnection, mut batch: Vec<Box<dyn 
             for job in batch {
                 job.fail(uncommitted(&error));
             }
-            return is_database_error(&error);
+            return keeps_connection(&error);
         }
     }
     let mut jobs = batch.into_iter();
     while let Some(mut job) = jobs.next() {
-        match run_in_transaction(connection, std::slice::from_mut(&mut job)).await {
-            Ok(_) => job.answer(),
+        let broken = match run_in_transaction(connection, std::slice::from_mut(&mut job)).await {
+            Ok(Transaction::Committed) => {
+                job.answer();
+                false
+            }
+            Ok(Transaction::RolledBack { ran, .. }) => {
+                job.answer();
+                ran == Ran::FailedConnection
+            }
             Err(error) => {
                 job.fail(uncommitted(&error));
-                if !is_database_error(&error) {
-                    for job in jobs {
-                        job.fail(uncommitted(&error));
-                    }
-                    return false;
-                }
+                !keeps_connection(&error)
             }
+        };
+        if broken {
+            for job in jobs {
+                job.fail(connection_failed());
+            }
+            return false;
         }
     }
     true
 }
 
-/// An error SQLite reported (the connection still works), not one of the connection itself.
-fn is_database_error(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(_))
+/// Whether the write connection is still good after `error`: SQLite reported it (a
+/// constraint, a busy file, a full disk), rather than the connection failing. A connection
+/// that met a read-only file or an I/O error keeps refusing writes after the cause is gone
+/// (SQLite remembers it), so it is replaced too.
+fn keeps_connection(error: &sqlx::Error) -> bool {
+    /// SQLite's primary result codes after which a connection is not trusted again.
+    const READONLY: i64 = 8;
+    const IOERR: i64 = 10;
+    const CANTOPEN: i64 = 14;
+    const NOTADB: i64 = 26;
+    match error {
+        sqlx::Error::Database(database) => {
+            let primary = database
+                .code()
+                .and_then(|code| code.parse::<i64>().ok())
+                .map(|code| code & 0xff);
+            !matches!(primary, Some(READONLY | IOERR | CANTOPEN | NOTADB))
+        }
+        _ => false,
+    }
 }
 
-/// Runs the writes in one transaction: committed when all succeeded (`Ok(true)`), rolled
-/// back when one failed (`Ok(false)`, the rest not run), `Err` when the transaction itself
-/// failed to begin or commit.
+/// How a transaction of writes ended (when it could begin and end at all).
+enum Transaction {
+    /// Every write succeeded and the transaction committed.
+    Committed,
+    /// The write at `failed` did not (`ran` says how), so the transaction was rolled back and
+    /// the writes after it did not run.
+    RolledBack { failed: usize, ran: Ran },
+}
+
+/// Runs the writes in one transaction; `Err` when the transaction itself failed to begin,
+/// roll back or commit.
 async fn run_in_transaction(
     connection: &mut SqliteConnection,
     batch: &mut [Box<dyn Job>],
-) -> std::result::Result<bool, sqlx::Error> {
+) -> std::result::Result<Transaction, sqlx::Error> {
     let mut tx = connection.begin_with("BEGIN IMMEDIATE").await?;
-    for job in batch.iter_mut() {
-        if !job.run(&mut tx).await {
+    for (index, job) in batch.iter_mut().enumerate() {
+        let ran = job.run(&mut tx).await;
+        if ran != Ran::Succeeded {
             tx.rollback().await?;
-            return Ok(false);
+            return Ok(Transaction::RolledBack { failed: index, ran });
         }
     }
     tx.commit().await?;
-    Ok(true)
+    Ok(Transaction::Committed)
+}
+
+/// What the writes undone with a write that broke the connection answer.
+fn connection_failed() -> Error {
+    Error::Backend(
+        "the SQLite write was undone: another write in its transaction found the file \
+         unwritable (read-only, or an I/O error), and the connection is being replaced"
+            .into(),
+    )
 }
 
 fn uncommitted(error: &sqlx::Error) -> Error {
