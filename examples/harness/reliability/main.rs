@@ -55,6 +55,10 @@ enum Scenario {
     /// Zendesk answers every call 429 (`Retry-After: --limited-for`) for `--limited-for`
     /// seconds, from 1 s into the run; its calls per second are printed.
     RateLimit,
+    /// The store stalls: the inbox table is locked for `--stall-for` seconds, `--restarts`
+    /// times, so that webhooks wait longer than SunCo's 20 s timeout and are sent again
+    /// while the first attempt is still waiting to record.
+    SlowStore,
     /// PostgreSQL itself is stopped for `--down-for` seconds and started again, `--restarts`
     /// times, while traffic flows: everything on this machine that uses it loses it. Not for
     /// CI.
@@ -92,13 +96,16 @@ struct Args {
     /// Server-side kills of the servers' database connections (scenario `db-kills`).
     #[arg(long, default_value_t = 50)]
     db_kills: u32,
-    /// PostgreSQL restarts (scenario `db-restarts`).
+    /// PostgreSQL restarts (scenario `db-restarts`), or stalls (scenario `slow-store`).
     #[arg(long, default_value_t = 3)]
     restarts: u32,
     /// How long PostgreSQL stays down each time, in seconds: past the store's 10 s wait for a
     /// connection, webhooks are answered 5xx.
     #[arg(long, default_value_t = 12)]
     down_for: u64,
+    /// How long the inbox stays locked each time (scenario `slow-store`), in seconds.
+    #[arg(long, default_value_t = 25)]
+    stall_for: u64,
     /// How PostgreSQL is stopped (scenario `db-restarts`), run with `sh -c`.
     #[arg(
         long,
@@ -564,13 +571,18 @@ async fn run(args: Args) -> Result<bool, Failure> {
         kills.load(Ordering::Relaxed),
     );
     println!(
-        "database: {} connections killed, {} restarts; webhooks answered 5xx {}, unanswered {} (each sent again)",
+        "database: {} connections killed, {} restarts, {} stalls; webhooks answered 5xx {}, unanswered {} (each sent again)",
         if driver.args.scenario == Scenario::DbKills {
             database_faults.load(Ordering::Relaxed)
         } else {
             0
         },
         if driver.args.scenario == Scenario::DbRestarts {
+            database_faults.load(Ordering::Relaxed)
+        } else {
+            0
+        },
+        if driver.args.scenario == Scenario::SlowStore {
             database_faults.load(Ordering::Relaxed)
         } else {
             0
@@ -668,8 +680,36 @@ fn database_faults_loop(
                 }
             }))
         }
+        Scenario::SlowStore => {
+            let (total, stall_for) = (args.restarts, Duration::from_secs(args.stall_for));
+            Some(tokio::spawn(async move {
+                let mut rng = fastrand::Rng::with_seed(seed);
+                for _ in 0..total {
+                    tokio::time::sleep(Duration::from_millis(rng.u64(500..2_000))).await;
+                    match stall(&admin, &schema, stall_for).await {
+                        Ok(()) => {
+                            faults.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(error) => eprintln!("could not stall the inbox: {error}"),
+                    }
+                }
+            }))
+        }
         _ => None,
     }
+}
+
+/// Holds a lock on the schema's inbox that lets reads through and makes every write wait,
+/// for `stall_for`.
+async fn stall(admin: &sqlx::PgPool, schema: &str, stall_for: Duration) -> Result<(), sqlx::Error> {
+    let mut transaction = admin.begin().await?;
+    sqlx::query(&format!(
+        "LOCK TABLE {schema}.inbox IN SHARE ROW EXCLUSIVE MODE"
+    ))
+    .execute(&mut *transaction)
+    .await?;
+    tokio::time::sleep(stall_for).await;
+    transaction.commit().await
 }
 
 /// Runs `command` with `sh -c`; answers whether it succeeded (saying why not).
