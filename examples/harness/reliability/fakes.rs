@@ -79,6 +79,11 @@ impl Fakes {
         })
     }
 
+    /// How many customers the fakes were made with.
+    pub(crate) fn customer_count(&self) -> u32 {
+        u32::try_from(self.customers.len()).unwrap_or(u32::MAX)
+    }
+
     fn customer(&self, t: u32) -> Option<&Customer> {
         self.customers.get(t as usize)
     }

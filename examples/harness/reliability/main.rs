@@ -21,6 +21,7 @@
 mod fakes;
 mod memory;
 mod rate_limit;
+mod soak;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -52,6 +53,10 @@ enum Scenario {
     /// The servers' PostgreSQL connections are killed from the database side
     /// (`pg_terminate_backend`) at random moments, `--db-kills` times.
     DbKills,
+    /// One server on SQLite at a steady `--rate` webhooks/s for `--minutes`, with
+    /// `--fault-rate` upstream faults: memory sampled every minute, the inbox purged. Not for
+    /// CI.
+    Soak,
     /// Zendesk answers every call 429 (`Retry-After: --limited-for`) for `--limited-for`
     /// seconds, from 1 s into the run; its calls per second are printed.
     RateLimit,
@@ -118,6 +123,12 @@ struct Args {
         default_value = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -n 1) main start"
     )]
     start_command: String,
+    /// How long the soak lasts, in minutes (scenario `soak`).
+    #[arg(long, default_value_t = 30)]
+    minutes: u32,
+    /// Webhooks a second during the soak.
+    #[arg(long, default_value_t = 50)]
+    rate: u32,
     /// How long Zendesk's rate limit lasts, in seconds (scenario `rate-limit`).
     #[arg(long, default_value_t = 60)]
     limited_for: u64,
@@ -161,6 +172,18 @@ struct Servers {
 }
 
 impl Servers {
+    /// `count` servers of `binary`, not started yet, with `env`, logging into `dir`.
+    fn new(binary: PathBuf, env: Vec<(String, String)>, dir: PathBuf, count: usize) -> Self {
+        Self {
+            binary,
+            env,
+            dir,
+            addresses: RwLock::new(vec![None; count]),
+            children: Mutex::new((0..count).map(|_| None).collect()),
+            starts: AtomicU64::new(0),
+        }
+    }
+
     fn start(&self, index: usize) -> Result<(), Failure> {
         let number = self.starts.fetch_add(1, Ordering::Relaxed);
         let log = std::fs::File::create(self.dir.join(format!("server-{index}-{number}.log")))?;
@@ -183,6 +206,14 @@ impl Servers {
             .write()
             .unwrap_or_else(PoisonError::into_inner)[index] = Some(address);
         Ok(())
+    }
+
+    /// The process id of server `index`, while it runs.
+    fn pid(&self, index: usize) -> Option<u32> {
+        lock(&self.children)
+            .get(index)?
+            .as_ref()
+            .map(std::process::Child::id)
     }
 
     /// SIGKILL: no shutdown, no cleanup, whatever it was doing.
@@ -239,9 +270,32 @@ struct Driver {
     unanswered: AtomicU64,
     events: AtomicU64,
     rng: Mutex<fastrand::Rng>,
+    /// Spaces deliveries out to a steady rate (scenario `soak`).
+    pacer: Option<tokio::sync::Mutex<tokio::time::Interval>>,
 }
 
 impl Driver {
+    fn new(
+        servers: &Arc<Servers>,
+        fakes: &Arc<Fakes>,
+        http: reqwest::Client,
+        args: Args,
+        pacer: Option<tokio::time::Interval>,
+    ) -> Self {
+        Self {
+            servers: Arc::clone(servers),
+            fakes: Arc::clone(fakes),
+            http,
+            rng: Mutex::new(fastrand::Rng::with_seed(args.seed)),
+            deliveries: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+            unanswered: AtomicU64::new(0),
+            events: AtomicU64::new(0),
+            pacer: pacer.map(tokio::sync::Mutex::new),
+            args,
+        }
+    }
+
     fn chance(&self, rate: f64) -> bool {
         lock(&self.rng).f64() < rate
     }
@@ -250,6 +304,9 @@ impl Driver {
     async fn send_once(&self, delivery: &Delivery) {
         let mut attempt = 0u32;
         loop {
+            if let Some(pacer) = &self.pacer {
+                pacer.lock().await.tick().await;
+            }
             let live = self.servers.live();
             if !live.is_empty() {
                 let base = &live[lock(&self.rng).usize(0..live.len())];
@@ -419,6 +476,9 @@ async fn run(args: Args) -> Result<bool, Failure> {
     if args.scenario == Scenario::Memory {
         return memory::run(args).await;
     }
+    if args.scenario == Scenario::Soak {
+        return soak::run(args).await;
+    }
     let started = Instant::now();
     let pg_url = std::env::var("TEST_POSTGRES_URL")
         .map_err(|_| "set TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1/test)")?;
@@ -448,14 +508,12 @@ async fn run(args: Args) -> Result<bool, Failure> {
     );
     let dir = tempfile::tempdir()?;
     let env = server_env(&fakes, &store_url, dir.path())?;
-    let servers = Arc::new(Servers {
-        binary: server_binary(&args)?,
+    let servers = Arc::new(Servers::new(
+        server_binary(&args)?,
         env,
-        dir: dir.path().to_path_buf(),
-        addresses: RwLock::new(vec![None; args.servers]),
-        children: Mutex::new((0..args.servers).map(|_| None).collect()),
-        starts: AtomicU64::new(0),
-    });
+        dir.path().to_path_buf(),
+        args.servers,
+    ));
     for index in 0..args.servers {
         servers.start(index)?;
     }
@@ -464,20 +522,11 @@ async fn run(args: Args) -> Result<bool, Failure> {
         args.scenario, args.tickets, args.replies, args.servers
     );
 
-    let driver = Arc::new(Driver {
-        servers: Arc::clone(&servers),
-        fakes: Arc::clone(&fakes),
-        // As long as SunCo waits for an answer (Zendesk waits 12 s).
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .build()?,
-        rng: Mutex::new(fastrand::Rng::with_seed(args.seed)),
-        deliveries: AtomicU64::new(0),
-        refused: AtomicU64::new(0),
-        unanswered: AtomicU64::new(0),
-        events: AtomicU64::new(0),
-        args,
-    });
+    // As long as SunCo waits for an answer (Zendesk waits 12 s).
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()?;
+    let driver = Arc::new(Driver::new(&servers, &fakes, http, args, None));
     let stop_sampling = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let rate_limit = (driver.args.scenario == Scenario::RateLimit).then(|| {
         rate_limit::run(
@@ -545,7 +594,7 @@ async fn run(args: Args) -> Result<bool, Failure> {
         tokio::time::sleep(Duration::from_millis(250)).await;
         inbox = store.inbox_stats().await?;
     }
-    let report = check(&driver);
+    let report = check(&driver, driver.args.tickets);
     stop_sampling.store(true, Ordering::Relaxed);
     // bridge-server's default WORKER_CONCURRENCY.
     let rate_limit_kept = match rate_limit {
@@ -739,11 +788,12 @@ struct Report {
     replies_duplicated: usize,
 }
 
-/// Counts every agent comment in SunCo and every customer message in Zendesk.
-fn check(driver: &Driver) -> Report {
+/// Counts every agent comment in SunCo and every customer message in Zendesk, of the first
+/// `customers` customers.
+fn check(driver: &Driver, customers: u32) -> Report {
     let fakes = &driver.fakes;
     let mut report = Report::default();
-    for t in 0..driver.args.tickets {
+    for t in 0..customers {
         let sent = fakes.sent_to(t);
         for comment in fakes.agent_comments(t) {
             report.comments += 1;

@@ -2,17 +2,17 @@
 //! from `/proc` when idle and while `--concurrent` cold-ticket webhooks are in flight at once
 //! (each runs the whole flow through the fakes), with the targets beside them.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use super::{Args, Driver, Failure, Fakes, Servers, lock, server_binary, server_env};
+use super::{Args, Driver, Failure, Fakes, Servers, server_binary, server_env};
 
 const IDLE_TARGET_MB: f64 = 30.0;
 const LOAD_TARGET_MB: f64 = 80.0;
 
 /// A field of `/proc/{pid}/status` in kB (`VmRSS`, `VmHWM`).
-fn status_kb(pid: u32, field: &str) -> Option<u64> {
+pub(crate) fn status_kb(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
@@ -20,7 +20,7 @@ fn status_kb(pid: u32, field: &str) -> Option<u64> {
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-fn mb(kb: u64) -> f64 {
+pub(crate) fn mb(kb: u64) -> f64 {
     kb as f64 / 1024.0
 }
 
@@ -32,38 +32,24 @@ pub(crate) async fn run(mut args: Args) -> Result<bool, Failure> {
         Arc::new(Fakes::start(args.tickets, 0.0, Duration::from_millis(1500), args.seed).await?);
     let dir = tempfile::tempdir()?;
     let store_url = format!("sqlite://{}", dir.path().join("links.db").display());
-    let servers = Arc::new(Servers {
-        binary: server_binary(&args)?,
-        env: server_env(&fakes, &store_url, dir.path())?,
-        dir: dir.path().to_path_buf(),
-        addresses: RwLock::new(vec![None]),
-        children: Mutex::new(vec![None]),
-        starts: AtomicU64::new(0),
-    });
+    let servers = Arc::new(Servers::new(
+        server_binary(&args)?,
+        server_env(&fakes, &store_url, dir.path())?,
+        dir.path().to_path_buf(),
+        1,
+    ));
     servers.start(0)?;
-    let pid = lock(&servers.children)[0]
-        .as_ref()
-        .map(std::process::Child::id)
-        .ok_or("no server")?;
+    let pid = servers.pid(0).ok_or("no server")?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = status_kb(pid, "VmRSS").ok_or("cannot read /proc")?;
 
     let concurrent = args.concurrent.max(1);
     let tickets = args.tickets;
-    let driver = Arc::new(Driver {
-        servers: Arc::clone(&servers),
-        fakes: Arc::clone(&fakes),
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .pool_max_idle_per_host(concurrent)
-            .build()?,
-        rng: Mutex::new(fastrand::Rng::with_seed(args.seed)),
-        deliveries: AtomicU64::new(0),
-        refused: AtomicU64::new(0),
-        unanswered: AtomicU64::new(0),
-        events: AtomicU64::new(0),
-        args,
-    });
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .pool_max_idle_per_host(concurrent)
+        .build()?;
+    let driver = Arc::new(Driver::new(&servers, &fakes, http, args, None));
 
     // Sample the resident set while the load runs.
     let loaded = Arc::new(AtomicBool::new(true));

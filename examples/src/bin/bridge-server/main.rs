@@ -91,7 +91,8 @@ async fn run() -> Result<(), Box<dyn Error>> {
     // A crashed replica's batches are taken over after twice the claim lease.
     let mut options = WorkerOptions::default()
         .lease(bridge.config().claim_lease * 2)
-        .concurrency(worker_concurrency()?);
+        .concurrency(worker_concurrency()?)
+        .keep_done(inbox_keep_done()?);
     if let Some(admin) = &admin {
         let page = Arc::clone(admin);
         options = options.on_batch(move |report| page.batch_finished(report));
@@ -162,6 +163,20 @@ fn worker_concurrency() -> Result<usize, String> {
             )),
         },
         Err(_) => Ok(16),
+    }
+}
+
+/// `INBOX_KEEP_DONE`: how long processed inbox entries are kept (to recognise a vendor's late
+/// repeat) before they are purged; a duration from 1 minute, default 24 h.
+fn inbox_keep_done() -> Result<Duration, String> {
+    match std::env::var("INBOX_KEEP_DONE") {
+        Ok(text) => humantime::parse_duration(text.trim())
+            .ok()
+            .filter(|keep| *keep >= Duration::from_secs(60))
+            .ok_or_else(|| {
+                format!("INBOX_KEEP_DONE {text:?}: a duration of 1m or more, e.g. `24h`")
+            }),
+        Err(_) => Ok(WorkerOptions::default().keep_done),
     }
 }
 
