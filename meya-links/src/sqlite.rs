@@ -318,7 +318,9 @@ impl SqliteBackend {
         integration: &str,
         outside_id: &str,
     ) -> Result<Option<Uuid>> {
-        lookup_on(&mut *self.reader().await?, sql, integration, outside_id).await
+        let mut reader = self.reader().await?;
+        let found = lookup_on(&mut reader, sql, integration, outside_id).await;
+        reader.settle(found)
     }
 
     async fn reverse_lookup(
@@ -327,11 +329,13 @@ impl SqliteBackend {
         id: &Uuid,
         integration: &str,
     ) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar(sql.reverse_lookup)
+        let mut reader = self.reader().await?;
+        let found = sqlx::query_scalar(sql.reverse_lookup)
             .bind(id.hyphenated().to_string())
             .bind(integration)
-            .fetch_optional(&mut *self.reader().await?)
-            .await?)
+            .fetch_optional(&mut *reader)
+            .await;
+        reader.settle(found)
     }
 
     async fn link(

@@ -6,17 +6,54 @@
 //! call (the thread hand-offs, not SQLite, are what a statement costs). A local file needs no
 //! liveness check.
 
+use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
-use super::group_commit::Writer;
+use super::group_commit::{Writer, keeps_connection};
 use crate::{Error, Result};
 
-/// A connection held by one call until the guard is dropped.
-pub(super) type Held<'a> = MappedMutexGuard<'a, SqliteConnection>;
+/// A read connection held by one call until dropped. Pass what a read answered through
+/// [`settle`](Self::settle): a connection that failed (its worker thread gone, an I/O
+/// error) is then replaced before its next use instead of failing every read it is given.
+pub(crate) struct Held<'a> {
+    connection: MappedMutexGuard<'a, SqliteConnection>,
+    broken: &'a AtomicBool,
+}
+
+impl Held<'_> {
+    /// `result` in this crate's error, noting whether the connection is still good.
+    pub(crate) fn settle<T, E: Into<Error>>(&self, result: std::result::Result<T, E>) -> Result<T> {
+        result.map_err(|error| {
+            let error = error.into();
+            if let Error::Backend(source) = &error
+                && source
+                    .downcast_ref::<sqlx::Error>()
+                    .is_some_and(|error| !keeps_connection(error))
+            {
+                self.broken.store(true, Ordering::SeqCst);
+            }
+            error
+        })
+    }
+}
+
+impl Deref for Held<'_> {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        &self.connection
+    }
+}
+
+impl DerefMut for Held<'_> {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.connection
+    }
+}
 
 pub(super) struct Connections {
     pub(super) writer: Writer,
@@ -25,10 +62,12 @@ pub(super) struct Connections {
     closed: AtomicBool,
 }
 
-/// One connection, opened on first use.
+/// One connection, opened on first use, and again after it failed.
 struct Slot {
     connection: Mutex<Option<SqliteConnection>>,
     options: SqliteConnectOptions,
+    /// The connection failed its last call (see [`Held::settle`]).
+    broken: AtomicBool,
 }
 
 impl Slot {
@@ -36,6 +75,7 @@ impl Slot {
         Self {
             connection: Mutex::new(None),
             options,
+            broken: AtomicBool::new(false),
         }
     }
 
@@ -43,11 +83,22 @@ impl Slot {
         &'a self,
         mut guard: MutexGuard<'a, Option<SqliteConnection>>,
     ) -> Result<Held<'a>> {
+        if self.broken.swap(false, Ordering::SeqCst)
+            && let Some(broken) = guard.take()
+        {
+            tracing::warn!("replacing an SQLite read connection that failed");
+            // Its worker may be gone: closing it may fail too, and that is fine.
+            let _ = broken.close_hard().await;
+        }
         if guard.is_none() {
             *guard = Some(self.options.connect().await?);
         }
-        MutexGuard::try_map(guard, Option::as_mut)
-            .map_err(|_| Error::Backend("an SQLite connection could not be opened".into()))
+        let connection = MutexGuard::try_map(guard, Option::as_mut)
+            .map_err(|_| Error::Backend("an SQLite connection could not be opened".into()))?;
+        Ok(Held {
+            connection,
+            broken: &self.broken,
+        })
     }
 }
 
@@ -103,5 +154,76 @@ impl Connections {
             return Err(Error::Backend("the SQLite store was closed".into()));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn options(dir: &tempfile::TempDir) -> SqliteConnectOptions {
+        SqliteConnectOptions::new()
+            .filename(dir.path().join("links.db"))
+            .create_if_missing(true)
+    }
+
+    async fn has_marker(held: &mut Held<'_>) -> bool {
+        let found = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM temp.sqlite_master")
+            .fetch_one(&mut **held)
+            .await;
+        held.settle(found).unwrap() > 0
+    }
+
+    #[tokio::test]
+    async fn a_read_connection_that_failed_is_replaced_before_its_next_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let slot = Slot::new(options(&dir));
+        {
+            let mut held = slot.hold(slot.connection.lock().await).await.unwrap();
+            // A mark only this connection has.
+            sqlx::query("CREATE TEMP TABLE marker (x)")
+                .execute(&mut *held)
+                .await
+                .unwrap();
+            assert!(has_marker(&mut held).await);
+            // A statement's own error leaves the connection in place.
+            let refused = sqlx::query("SELECT * FROM no_such_table")
+                .execute(&mut *held)
+                .await;
+            assert!(held.settle(refused).is_err());
+        }
+        {
+            let mut held = slot.hold(slot.connection.lock().await).await.unwrap();
+            assert!(has_marker(&mut held).await, "the same connection");
+            // What sqlx answers once the connection's worker thread is gone.
+            let crashed: std::result::Result<(), sqlx::Error> = Err(sqlx::Error::WorkerCrashed);
+            assert!(matches!(held.settle(crashed), Err(Error::Backend(_))));
+        }
+        let mut held = slot.hold(slot.connection.lock().await).await.unwrap();
+        assert!(!has_marker(&mut held).await, "a new connection");
+    }
+
+    #[tokio::test]
+    async fn a_read_only_refusal_does_not_keep_the_connection_but_a_statement_error_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = options(&dir).connect().await.unwrap();
+        sqlx::query("CREATE TABLE t (x)")
+            .execute(&mut writer)
+            .await
+            .unwrap();
+        let mut reader = options(&dir).read_only(true).connect().await.unwrap();
+        let read_only = sqlx::query("INSERT INTO t VALUES (1)")
+            .execute(&mut reader)
+            .await
+            .unwrap_err();
+        assert!(!keeps_connection(&read_only), "{read_only:?}");
+        let missing = sqlx::query("SELECT * FROM nope")
+            .execute(&mut reader)
+            .await
+            .unwrap_err();
+        assert!(keeps_connection(&missing), "{missing:?}");
+        assert!(!keeps_connection(&sqlx::Error::WorkerCrashed));
     }
 }

@@ -87,11 +87,13 @@ impl Deliveries for SqliteBackend {
         source: &str,
         source_message_id: &str,
     ) -> Result<Option<Delivery>> {
-        let row: Option<DeliveryRow> = sqlx::query_as(SELECT_DELIVERY)
+        let mut reader = self.reader().await?;
+        let row = sqlx::query_as(SELECT_DELIVERY)
             .bind(source)
             .bind(source_message_id)
-            .fetch_optional(&mut *self.reader().await?)
-            .await?;
+            .fetch_optional(&mut *reader)
+            .await;
+        let row: Option<DeliveryRow> = reader.settle(row)?;
         row.map(|row| row.into_delivery(source, source_message_id))
             .transpose()
     }

@@ -401,7 +401,7 @@ async fn commit_batch(connection: &mut SqliteConnection, mut batch: Vec<Box<dyn 
 /// constraint, a busy file, a full disk), rather than the connection failing. A connection
 /// that met a read-only file or an I/O error keeps refusing writes after the cause is gone
 /// (SQLite remembers it), so it is replaced too.
-fn keeps_connection(error: &sqlx::Error) -> bool {
+pub(super) fn keeps_connection(error: &sqlx::Error) -> bool {
     /// SQLite's primary result codes after which a connection is not trusted again.
     const READONLY: i64 = 8;
     const IOERR: i64 = 10;

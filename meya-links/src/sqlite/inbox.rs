@@ -157,10 +157,12 @@ impl SqliteBackend {
     }
 
     pub(super) async fn inbox_counts(&self) -> Result<InboxStats> {
-        let rows: Vec<(String, i64, Option<i64>)> =
+        let mut reader = self.reader().await?;
+        let rows =
             sqlx::query_as("SELECT state, COUNT(*), MIN(recorded_at_ms) FROM inbox GROUP BY state")
-                .fetch_all(&mut *self.reader().await?)
-                .await?;
+                .fetch_all(&mut *reader)
+                .await;
+        let rows: Vec<(String, i64, Option<i64>)> = reader.settle(rows)?;
         Ok(stats_from(rows))
     }
 
@@ -183,11 +185,13 @@ impl SqliteBackend {
         after_id: i64,
         limit: usize,
     ) -> Result<Vec<FailedInboxEntry>> {
-        let rows: Vec<FailedRow> = sqlx::query_as(LIST_FAILED)
+        let mut reader = self.reader().await?;
+        let rows = sqlx::query_as(LIST_FAILED)
             .bind(after_id)
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&mut *self.reader().await?)
-            .await?;
+            .fetch_all(&mut *reader)
+            .await;
+        let rows: Vec<FailedRow> = reader.settle(rows)?;
         Ok(rows.into_iter().map(FailedInboxEntry::from).collect())
     }
 

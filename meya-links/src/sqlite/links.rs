@@ -358,13 +358,14 @@ impl Links for SqliteBackend {
             let user = self.thread_primary_user(thread_id).await?;
             return Ok(user.map(|user| user.to_string()));
         }
-        Ok(
+        let mut reader = self.reader().await?;
+        let value =
             sqlx::query_scalar("SELECT value FROM thread_data WHERE thread_id = ?1 AND key = ?2")
                 .bind(thread_id.to_string())
                 .bind(key)
-                .fetch_optional(&mut *self.reader().await?)
-                .await?,
-        )
+                .fetch_optional(&mut *reader)
+                .await;
+        reader.settle(value)
     }
 
     async fn thread_set_primary_user(&self, thread_id: &ThreadId, user_id: &UserId) -> Result<()> {
@@ -375,11 +376,12 @@ impl Links for SqliteBackend {
     }
 
     async fn thread_primary_user(&self, thread_id: &ThreadId) -> Result<Option<UserId>> {
-        let user: Option<Option<String>> =
-            sqlx::query_scalar("SELECT primary_user_id FROM threads WHERE id = ?1")
-                .bind(thread_id.to_string())
-                .fetch_optional(&mut *self.reader().await?)
-                .await?;
+        let mut reader = self.reader().await?;
+        let user = sqlx::query_scalar("SELECT primary_user_id FROM threads WHERE id = ?1")
+            .bind(thread_id.to_string())
+            .fetch_optional(&mut *reader)
+            .await;
+        let user: Option<Option<String>> = reader.settle(user)?;
         user.flatten()
             .as_deref()
             .map(|text| parse_uuid(text).map(UserId::from_uuid))
