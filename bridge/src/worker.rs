@@ -183,6 +183,12 @@ pub enum BatchOutcome {
 /// the cause is fixed, [`Inbox::inbox_requeue`](meya_links::Inbox::inbox_requeue)
 /// gives one another run, and nothing already delivered is sent twice.
 ///
+/// When Zendesk or SunCo answers 429 with a `Retry-After` longer than a call waits out (an
+/// account limit), the worker takes nothing until that time has passed (on
+/// [`WorkerOptions::clock`]), then lets one batch through first and the rest once it got
+/// through: a minute of 429s costs a refused call per batch in flight, not a retry storm.
+/// Each process learns of the limit from its own calls.
+///
 /// ```no_run
 /// # async fn demo(bridge: bridge::Bridge, sigterm: impl std::future::Future<Output = ()> + Send) {
 /// use bridge::WorkerOptions;
