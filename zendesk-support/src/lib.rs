@@ -6,7 +6,8 @@
 //! - [`Client`]: built with [`Client::builder`]; [`Auth`] is an API token (legacy), an OAuth
 //!   bearer token, or OAuth client credentials that mint and refresh their own tokens.
 //! - Resources: [`tickets`](Client::tickets) (show, create with an idempotency key, update
-//!   with a comment, comments by cursor), [`users`](Client::users),
+//!   with a comment and metadata of your own, comments and audits by cursor),
+//!   [`users`](Client::users),
 //!   [`uploads`](Client::uploads) (upload, capped attachment download),
 //!   [`webhooks`](Client::webhooks) and [`triggers`](Client::triggers) admin.
 //! - [`inbound`]: the calls Zendesk makes to *your* service: signature and basic-auth
@@ -15,6 +16,7 @@
 //! - Errors: one [`Error`]; Zendesk's error bodies, whatever their shape, become an
 //!   [`ApiError`]. 429 and 503 wait for `Retry-After` within a [`RetryPolicy`];
 //!   [`Error::is_retryable`] says whether a failed call is worth trying again.
+//!   [`ClientBuilder::requests_per_minute`] keeps to a budget without waiting for a 429.
 //! - `testing` (feature): `FakeZendesk`, a stateful Zendesk on loopback with fault injection,
 //!   to test your service against.
 //!
@@ -40,6 +42,7 @@ mod error;
 pub mod inbound;
 mod open_enum;
 mod pagination;
+mod request_budget;
 mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -230,6 +230,39 @@ async fn a_bad_success_body_names_the_failing_field() {
     ));
 }
 
+/// With a budget of three requests a minute, three go at once and the fourth waits its turn
+/// (twenty seconds later) instead of reaching Zendesk and being refused; without a budget
+/// nothing is held back.
+#[tokio::test]
+async fn a_requests_per_minute_budget_holds_back_the_request_beyond_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/tickets/35436"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("ticket")))
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let budgeted = bearer_builder(&server)
+        .auth(Auth::api_token("agent@acme.test", "api-tok-123"))
+        .requests_per_minute(3)
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        budgeted.tickets().get(35436).await.unwrap();
+    }
+    let tickets = budgeted.tickets();
+    let fourth = tokio::time::timeout(Duration::from_millis(300), tickets.get(35436)).await;
+    assert!(fourth.is_err(), "the fourth waits for its turn");
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    assert!(format!("{budgeted:?}").contains("per_minute: 3"));
+
+    let unbudgeted = client_for(&server);
+    for _ in 0..10 {
+        unbudgeted.tickets().get(35436).await.unwrap();
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 13);
+}
+
 mod oauth {
     use super::*;
 
