@@ -85,7 +85,11 @@ impl Bridge {
         .map_err(|e| Error::setup("the Zendesk client", e))?
         .auth(zendesk_auth)
         .timeout(config.api_timeout)
-        .retry(zendesk_support::RetryPolicy::default().max_retry_after(LONGEST_WAIT_IN_A_CALL))
+        .retry(zendesk_support::RetryPolicy::default().max_retry_after(LONGEST_WAIT_IN_A_CALL));
+        let zendesk = match config.zendesk_requests_per_minute {
+            Some(budget) => zendesk.requests_per_minute(budget),
+            None => zendesk,
+        }
         .build()
         .map_err(|e| Error::setup("the Zendesk client", e))?;
 

@@ -520,3 +520,39 @@ fn media_hosts_are_checked_at_load() {
         .unwrap();
     assert!(format!("{:?}", config.media).contains("b.test"));
 }
+
+#[test]
+fn a_zendesk_requests_per_minute_budget_is_read_from_toml_or_the_environment() {
+    let none = Config::loader()
+        .toml(&minimal(""))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(none.zendesk_requests_per_minute, None);
+    let from_toml = Config::loader()
+        .toml(&minimal("zendesk_requests_per_minute = 500"))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(from_toml.zendesk_requests_per_minute, Some(500));
+    let from_env = Config::loader()
+        .toml(&minimal(""))
+        .unwrap()
+        .env_with(environment(&[("ZENDESK_REQUESTS_PER_MINUTE", "650")]))
+        .build()
+        .unwrap();
+    assert_eq!(from_env.zendesk_requests_per_minute, Some(650));
+    for wrong in ["0", "-3", "\"lots\"", "1.5"] {
+        let refused = Config::loader()
+            .toml(&minimal(&format!("zendesk_requests_per_minute = {wrong}")))
+            .unwrap()
+            .build()
+            .unwrap_err();
+        assert!(
+            problems(refused)
+                .iter()
+                .any(|(setting, _)| setting == "zendesk_requests_per_minute"),
+            "{wrong}"
+        );
+    }
+}

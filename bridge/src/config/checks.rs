@@ -135,6 +135,24 @@ impl Checker {
         }
     }
 
+    /// A whole number from `min` to `max`, or `None` when the setting is absent.
+    pub(super) fn optional_count(&mut self, setting: &str, min: u64, max: u64) -> Option<u64> {
+        let parsed = match self.values.get(setting) {
+            None | Some(Value::Null) => return None,
+            Some(Value::Number(number)) => number.as_u64(),
+            Some(Value::String(text)) if text.trim().is_empty() => return None,
+            Some(Value::String(text)) => text.trim().parse::<u64>().ok(),
+            Some(_) => None,
+        };
+        match parsed.filter(|count| (min..=max).contains(count)) {
+            Some(count) => Some(count),
+            None => self.problem(
+                setting,
+                &format!("must be a whole number from {min} to {max}"),
+            ),
+        }
+    }
+
     pub(super) fn duration(&mut self, setting: &str, default: Duration) -> Duration {
         let parsed = match self.values.get(setting) {
             None | Some(Value::Null) => return default,

@@ -179,6 +179,11 @@ pub struct Config {
     pub auto_reopen_ticket: AutoReopen,
     /// Timeout of each Zendesk API call (and, in the bridge, of each SunCo call). Default 5 s.
     pub api_timeout: Duration,
+    /// At most this many Zendesk requests a minute (retries included), kept to without
+    /// waiting for a 429: set it below the account's plan limit (700 on Suite Enterprise)
+    /// when other integrations share it. Not one of Meya's settings. Default none (429s are
+    /// still honoured).
+    pub zendesk_requests_per_minute: Option<u32>,
     /// How long a worker holds a message's delivery (or a customer's lock) before another
     /// process may take it over after a crash. Not one of Meya's settings. Default 60 s; keep
     /// it well above `api_timeout`.
@@ -273,6 +278,7 @@ const SETTINGS: &[&str] = &[
     "auto_reopen_ticket",
     "api_timeout",
     "claim_lease",
+    "zendesk_requests_per_minute",
     "create_missing_sunco_user",
     "new_ticket_for_unlinked_reply",
     "private_attachments",
@@ -298,6 +304,7 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("ZENDESK_TARGET_USERNAME", "target_username"),
     ("ZENDESK_TARGET_PASSWORD", "target_password"),
     ("ZENDESK_WEBHOOK_SIGNING_SECRET", "webhook_signing_secret"),
+    ("ZENDESK_REQUESTS_PER_MINUTE", "zendesk_requests_per_minute"),
     ("SUNCO_APP_ID", "sunshine_conversations.app_id"),
     ("SUNCO_KEY_ID", "sunshine_conversations.key_id"),
     ("SUNCO_KEY_SECRET", "sunshine_conversations.key_secret"),
@@ -563,6 +570,9 @@ impl ConfigLoader {
         let auto_reopen_ticket = check.auto_reopen("auto_reopen_ticket");
         let api_timeout = check.duration("api_timeout", Duration::from_secs(5));
         let claim_lease = check.duration("claim_lease", Duration::from_secs(60));
+        let zendesk_requests_per_minute = check
+            .optional_count("zendesk_requests_per_minute", 1, 100_000)
+            .and_then(|count| u32::try_from(count).ok());
         let rx_unhandled_ticket = check.filter("filter.rx_unhandled_ticket");
 
         let app_id = check.required("sunshine_conversations.app_id");
@@ -645,6 +655,7 @@ impl ConfigLoader {
                 auto_reopen_ticket,
                 api_timeout,
                 claim_lease,
+                zendesk_requests_per_minute,
                 rx_unhandled_ticket,
                 create_missing_sunco_user,
                 new_ticket_for_unlinked_reply,
