@@ -1,5 +1,8 @@
 //! What the bridge reports through the [`metrics`] facade, a no-op until the application
-//! installs a recorder (`bridge-server` serves them at `/metrics` in Prometheus' format):
+//! installs a recorder (`bridge-server` serves them at `/metrics` in Prometheus' format).
+//! With `metrics-exporter-prometheus`'s `install_recorder`, run the handle's `run_upkeep`
+//! every few seconds, as `bridge-server` does: until then every histogram sample is kept,
+//! and a service nobody scrapes grows without end.
 //!
 //! | metric | labels | counts |
 //! |---|---|---|
