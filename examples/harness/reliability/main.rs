@@ -619,23 +619,20 @@ async fn run(args: Args) -> Result<bool, Failure> {
         counts.reset,
         kills.load(Ordering::Relaxed),
     );
+    // One count, of whatever this scenario did to the database.
+    let faults = database_faults.load(Ordering::Relaxed);
+    let of = |scenario| {
+        if driver.args.scenario == scenario {
+            faults
+        } else {
+            0
+        }
+    };
     println!(
         "database: {} connections killed, {} restarts, {} stalls; webhooks answered 5xx {}, unanswered {} (each sent again)",
-        if driver.args.scenario == Scenario::DbKills {
-            database_faults.load(Ordering::Relaxed)
-        } else {
-            0
-        },
-        if driver.args.scenario == Scenario::DbRestarts {
-            database_faults.load(Ordering::Relaxed)
-        } else {
-            0
-        },
-        if driver.args.scenario == Scenario::SlowStore {
-            database_faults.load(Ordering::Relaxed)
-        } else {
-            0
-        },
+        of(Scenario::DbKills),
+        of(Scenario::DbRestarts),
+        of(Scenario::SlowStore),
         driver.refused.load(Ordering::Relaxed),
         driver.unanswered.load(Ordering::Relaxed),
     );
