@@ -657,8 +657,6 @@ async fn an_unreadable_entry_fails_alone() {
 /// the lock is released the same server records the repeat and delivers it once.
 #[tokio::test]
 async fn a_webhook_meeting_a_locked_store_is_refused_and_recorded_when_repeated() {
-    use sqlx::Connection;
-
     let fakes = Fakes::start().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("links.db");
@@ -673,19 +671,14 @@ async fn a_webhook_meeting_a_locked_store_is_refused_and_recorded_when_repeated(
     let bridge = fakes.bridge(Arc::clone(&store), "auto_reopen_ticket = false");
     let body = text_reply("ev-1", "msg-1", "anyone?");
 
-    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
-        .await
-        .unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut other)
-        .await
-        .unwrap();
+    let other = rusqlite::Connection::open(&file).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
     let refused = bridge
         .accept_sunco_webhook(&sunco_headers(SUNCO_KEY), body.as_bytes())
         .await
         .unwrap_err();
     assert!((500..600).contains(&refused.status()), "{refused:?}");
-    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    other.execute_batch("ROLLBACK").unwrap();
 
     let repeated = bridge
         .accept_sunco_webhook(&sunco_headers(SUNCO_KEY), body.as_bytes())

@@ -235,7 +235,7 @@ fn main() {
             Ok(pg) => {
                 let schema = format!("latency_{}", uuid::Uuid::new_v4().simple());
                 let admin = sqlx::PgPool::connect(&pg).await.unwrap();
-                sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
                     .execute(&admin)
                     .await
                     .unwrap();
@@ -244,7 +244,7 @@ fn main() {
                 let store: Arc<dyn LinkStore> =
                     Arc::new(meya_links::PostgresStore::connect(&url).await.unwrap());
                 run("PostgreSQL", &url, store).await;
-                let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
                     .execute(&admin)
                     .await;
             }

@@ -351,7 +351,7 @@ async fn readyz_is_503_while_postgresql_is_gone_and_200_when_it_is_back() {
     let target = std::net::SocketAddr::new(host.parse().unwrap(), url.port().unwrap_or(5432));
     let schema = format!("readyz_{}", uuid::Uuid::new_v4().simple());
     let admin = sqlx::PgPool::connect(&pg_url).await.unwrap();
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
         .execute(&admin)
         .await
         .unwrap();
@@ -383,7 +383,7 @@ async fn readyz_is_503_while_postgresql_is_gone_and_200_when_it_is_back() {
     assert_eq!(fakes.ticket_webhook(&server).await, 200);
     assert!(eventually(|| async { !fakes.sunco.conversations()[0].messages.is_empty() }).await);
     drop(server);
-    let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
         .execute(&admin)
         .await;
 }

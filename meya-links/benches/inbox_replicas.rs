@@ -174,7 +174,7 @@ fn main() {
             .await
             .expect("connect");
         let schema = format!("inbox_bench_{}", uuid::Uuid::new_v4().simple());
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
             .execute(&admin)
             .await
             .expect("schema");
@@ -228,7 +228,7 @@ fn main() {
             two / one,
             two_floor / one_floor
         );
-        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
             .execute(&admin)
             .await
             .expect("drop schema");

@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use meya_links::prelude::*;
@@ -19,10 +19,8 @@ use meya_links::{
     InboxMessage, MemoryStore, PostgresStore, SqliteOptions, SqliteStore,
     SqliteSynchronous as Durability, UserId,
 };
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
 
 const INTEGRATION: &str = "sunshine_conversations";
 const LOOKUP_SQL: &str =
@@ -207,42 +205,72 @@ async fn bench_memory(report: &mut Report) {
     report.line("memory: identify new ids, 1 task", figures, None);
 }
 
-async fn raw_sqlite_lookup(pool: SqlitePool, i: usize) {
-    let found: Option<String> = sqlx::query_scalar(LOOKUP_SQL)
-        .bind(INTEGRATION)
-        .bind(key(i % POPULATION))
-        .fetch_optional(&pool)
-        .await
-        .expect("raw lookup");
-    assert!(found.is_some());
+/// The SQLite floor: rusqlite (the store's driver) called directly from the task, with the
+/// store's settings: a few read connections, one write connection, each behind a lock.
+struct RawSqlite {
+    readers: Vec<Mutex<Connection>>,
+    writer: Mutex<Connection>,
 }
 
-/// What a hand-written identify does: in a write transaction, look, then create both rows.
-async fn raw_sqlite_identify(pool: SqlitePool, integration: &str, i: usize) {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.expect("begin");
-    let existing: Option<String> = sqlx::query_scalar(LOOKUP_SQL)
-        .bind(integration)
-        .bind(key(i))
-        .fetch_optional(&mut *tx)
-        .await
-        .expect("raw select");
-    assert!(existing.is_none());
-    let user = UserId::new().to_string();
-    sqlx::query("INSERT INTO users (id, created_at_ms) VALUES ($1, 0)")
-        .bind(&user)
-        .execute(&mut *tx)
-        .await
-        .expect("raw insert user");
-    sqlx::query(
-        "INSERT INTO user_links (user_id, integration, integration_user_id) VALUES ($1, $2, $3)",
-    )
-    .bind(&user)
-    .bind(integration)
-    .bind(key(i))
-    .execute(&mut *tx)
-    .await
-    .expect("raw insert link");
-    tx.commit().await.expect("commit");
+impl RawSqlite {
+    fn open(path: &std::path::Path) -> Self {
+        let open = |flags| {
+            let connection = Connection::open_with_flags(path, flags).expect("raw open");
+            connection
+                .busy_timeout(Duration::from_secs(5))
+                .expect("busy timeout");
+            connection
+        };
+        let writer = open(OpenFlags::SQLITE_OPEN_READ_WRITE);
+        writer
+            .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
+            .expect("raw pragmas");
+        Self {
+            readers: (0..4)
+                .map(|_| Mutex::new(open(OpenFlags::SQLITE_OPEN_READ_ONLY)))
+                .collect(),
+            writer: Mutex::new(writer),
+        }
+    }
+
+    fn lookup(&self, i: usize) {
+        let reader = self.readers[i % self.readers.len()].lock().expect("lock");
+        let found: Option<String> = reader
+            .prepare_cached(LOOKUP_SQL)
+            .expect("prepare")
+            .query_row(params![INTEGRATION, key(i % POPULATION)], |row| row.get(0))
+            .optional()
+            .expect("raw lookup");
+        assert!(found.is_some());
+    }
+
+    /// What a hand-written identify does: in a write transaction, look, then create both rows.
+    fn identify(&self, integration: &str, i: usize) {
+        let writer = self.writer.lock().expect("lock");
+        writer.execute_batch("BEGIN IMMEDIATE").expect("begin");
+        let existing: Option<String> = writer
+            .prepare_cached(LOOKUP_SQL)
+            .expect("prepare")
+            .query_row(params![integration, key(i)], |row| row.get(0))
+            .optional()
+            .expect("raw select");
+        assert!(existing.is_none());
+        let user = UserId::new().to_string();
+        writer
+            .prepare_cached("INSERT INTO users (id, created_at_ms) VALUES ($1, 0)")
+            .expect("prepare")
+            .execute(params![user])
+            .expect("raw insert user");
+        writer
+            .prepare_cached(
+                "INSERT INTO user_links (user_id, integration, integration_user_id) \
+                 VALUES ($1, $2, $3)",
+            )
+            .expect("prepare")
+            .execute(params![user, integration, key(i)])
+            .expect("raw insert link");
+        writer.execute_batch("COMMIT").expect("commit");
+    }
 }
 
 async fn bench_sqlite(report: &mut Report) {
@@ -251,28 +279,12 @@ async fn bench_sqlite(report: &mut Report) {
     let store = Arc::new(SqliteStore::open(&path).await.expect("open"));
     populate(store.as_ref()).await;
 
-    // The floor: plain sqlx pools with the same settings as the store's.
-    let raw_options = SqliteConnectOptions::new()
-        .filename(&path)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .busy_timeout(Duration::from_secs(5));
-    let raw_reader = SqlitePoolOptions::new()
-        .max_connections(4)
-        .test_before_acquire(false)
-        .connect_with(raw_options.clone().read_only(true))
-        .await
-        .expect("raw reader");
-    let raw_writer = SqlitePoolOptions::new()
-        .max_connections(1)
-        .test_before_acquire(false)
-        .connect_with(raw_options)
-        .await
-        .expect("raw writer");
+    // The floor: the driver called by hand, with the same settings as the store's.
+    let raw = Arc::new(RawSqlite::open(&path));
 
     for tasks in [1, 8] {
         let s = Arc::clone(&store);
-        let pool = raw_reader.clone();
+        let raw = Arc::clone(&raw);
         let figures = compare(
             20_000,
             tasks,
@@ -283,7 +295,10 @@ async fn bench_sqlite(report: &mut Report) {
                     assert!(matches!(found, Ok(Some(_))));
                 }
             },
-            move |i| raw_sqlite_lookup(pool.clone(), i),
+            move |i| {
+                raw.lookup(i);
+                std::future::ready(())
+            },
         )
         .await;
         let target = (tasks == 8).then_some(50_000.0);
@@ -296,7 +311,7 @@ async fn bench_sqlite(report: &mut Report) {
 
     for tasks in [1, 8] {
         let s = Arc::clone(&store);
-        let pool = raw_writer.clone();
+        let raw = Arc::clone(&raw);
         // Each figure identifies ids of its own, so they are new.
         let ours_integration: &'static str = if tasks == 1 { "ours.1" } else { "ours.8" };
         let raw_integration: &'static str = if tasks == 1 { "raw.1" } else { "raw.8" };
@@ -311,7 +326,10 @@ async fn bench_sqlite(report: &mut Report) {
                         .expect("identify");
                 }
             },
-            move |i| raw_sqlite_identify(pool.clone(), raw_integration, i),
+            move |i| {
+                raw.identify(raw_integration, i);
+                std::future::ready(())
+            },
         )
         .await;
         let target = (tasks == 8).then_some(5_000.0);
@@ -374,7 +392,7 @@ async fn bench_postgres(report: &mut Report) {
         .await
         .expect("connect");
     let schema = format!("links_bench_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
         .execute(&admin)
         .await
         .expect("schema");
@@ -433,7 +451,7 @@ async fn bench_postgres(report: &mut Report) {
     .await;
     report.line("postgres: identify new ids, 8 tasks", figures, None);
 
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
         .execute(&admin)
         .await
         .expect("drop schema");

@@ -174,7 +174,7 @@ pub(crate) fn lease_millis(lease: Duration) -> i64 {
 
 /// A `deliveries` row as the SQL backends select it (`attempts` as a 64-bit integer).
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-#[derive(sqlx::FromRow)]
+#[cfg_attr(feature = "postgres", derive(sqlx::FromRow))]
 pub(crate) struct DeliveryRow {
     state: String,
     attempts: i64,
@@ -185,6 +185,19 @@ pub(crate) struct DeliveryRow {
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 impl DeliveryRow {
+    /// The row `SELECT state, attempts, lease_until_ms, target_message_id, failure_reason`
+    /// answers.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            state: row.get(0)?,
+            attempts: row.get(1)?,
+            lease_until_ms: row.get(2)?,
+            target_message_id: row.get(3)?,
+            failure_reason: row.get(4)?,
+        })
+    }
+
     /// The delivery this row records, refusing a state this crate never writes.
     pub(crate) fn into_delivery(
         self,

@@ -323,7 +323,7 @@ pub(crate) mod state {
 
 /// An `inbox` row as the SQL backends select it when taking entries.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-#[derive(sqlx::FromRow)]
+#[cfg_attr(feature = "postgres", derive(sqlx::FromRow))]
 pub(crate) struct InboxRow {
     pub(crate) id: i64,
     pub(crate) source: String,
@@ -337,7 +337,7 @@ pub(crate) struct InboxRow {
 
 /// A failed `inbox` row as the SQL backends list it.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-#[derive(sqlx::FromRow)]
+#[cfg_attr(feature = "postgres", derive(sqlx::FromRow))]
 pub(crate) struct FailedRow {
     pub(crate) id: i64,
     pub(crate) source: String,

@@ -238,10 +238,13 @@ impl PostgresStore {
         if options.migrate {
             backend.migrate().await?;
         } else {
-            let applied = sqlx::query_scalar(crate::sql::LATEST_APPLIED)
+            let applied: Option<i64> = sqlx::query_scalar(crate::sql::LATEST_APPLIED)
                 .fetch_one(&backend.pool)
-                .await;
-            crate::sql::require_migrated(&MIGRATOR, applied)?;
+                .await
+                .ok()
+                .flatten();
+            let latest = MIGRATOR.iter().map(|migration| migration.version).max();
+            crate::sql::require_migrated(latest, applied)?;
         }
         Ok(Checked::wrap(backend))
     }

@@ -23,6 +23,7 @@ impl LinkKind {
 }
 
 /// Maps a foreign key violation to the caller's error, anything else to a backend error.
+#[cfg(feature = "postgres")]
 pub(crate) fn foreign_key_or(error: sqlx::Error, unknown: impl FnOnce() -> Error) -> Error {
     match &error {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => unknown(),
@@ -33,15 +34,10 @@ pub(crate) fn foreign_key_or(error: sqlx::Error, unknown: impl FnOnce() -> Error
 /// The latest migration a schema records, read with the backend's own connection.
 pub(crate) const LATEST_APPLIED: &str = "SELECT MAX(version) FROM _sqlx_migrations WHERE success";
 
-/// Refuses a schema behind `migrator`'s latest migration, for stores opened without
-/// migrating (migrations are then a deploy step). `applied` is the latest version the
-/// schema records, or the error of reading it (no migration table at all).
-pub(crate) fn require_migrated(
-    migrator: &sqlx::migrate::Migrator,
-    applied: std::result::Result<Option<i64>, sqlx::Error>,
-) -> crate::Result<()> {
-    let latest = migrator.iter().map(|migration| migration.version).max();
-    let applied = applied.ok().flatten();
+/// Refuses a schema behind the `latest` migration this version has, for stores opened
+/// without migrating (migrations are then a deploy step). `applied` is the latest version the
+/// schema records (none without a migration table at all).
+pub(crate) fn require_migrated(latest: Option<i64>, applied: Option<i64>) -> crate::Result<()> {
     match (latest, applied) {
         (Some(latest), Some(applied)) if applied >= latest => Ok(()),
         (None, _) => Ok(()),

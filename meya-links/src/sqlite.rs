@@ -8,10 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode,
-    SqliteSynchronous as DriverSynchronous,
-};
+use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use crate::clock::{SharedClock, system};
@@ -19,7 +16,7 @@ use crate::delivery::{
     DeliveryRow, STATE_CLAIMED, STATE_DELIVERED, STATE_FAILED, from_millis, lease_millis, to_millis,
 };
 use crate::inbox::state as inbox_state;
-use crate::sql::{LinkKind, foreign_key_or};
+use crate::sql::LinkKind;
 use crate::{
     Checked, ClaimOutcome, Clock, Deliveries, Delivery, DeliveryClaim, Error, FailedInboxEntry,
     Inbox, InboxEntry, InboxMessage, InboxPush, InboxStats, Links, PRIMARY_USER_ID, Result,
@@ -31,9 +28,9 @@ mod deliveries;
 mod group_commit;
 mod inbox;
 mod links;
+mod migrations;
 
-use connections::{Connections, Held};
-use group_commit::WriteFn;
+use connections::{ConnectOptions, Connections};
 use links::{LinkSql, lookup_on, relink_on};
 
 /// How hard SQLite works to keep each commit on disk.
@@ -124,14 +121,16 @@ impl SqliteOptions {
 /// A link store in one SQLite file: the embedded default. The [`SqliteBackend`],
 /// [`Checked`].
 ///
-/// Writes go through a single connection, so writers in one process queue instead of failing
-/// with `SQLITE_BUSY`, and the writes that queue up while one transaction commits share the
-/// next (group commit): under load, many calls pay for one commit. A call still returns only
-/// once its own write has committed, and one call's error never fails or undoes another's.
-/// The writer runs as a task on the runtime that opened the store: use the store on that
-/// runtime. Reads use a few read-only connections and never wait for writes (WAL). Several
-/// processes may open the same file; they take turns writing, waiting up to
-/// [`SqliteOptions::busy_timeout`]. For replicas on several machines use PostgreSQL.
+/// Writes go through a single connection on a thread of its own, so writers in one process
+/// queue instead of failing with `SQLITE_BUSY`, and the writes that queue up while one
+/// transaction commits share the next (group commit): under load, many calls pay for one
+/// commit. A call still returns only once its own write has committed, and one call's error
+/// never fails or undoes another's. Reads run on the calling task, on a few read-only
+/// connections: they are index lookups of microseconds and never wait for writes (WAL); the
+/// rare read SQLite asks to wait for the file moves to a blocking thread. Call the store from
+/// a Tokio runtime (any flavour). Several processes may open the same file; they take turns
+/// writing, waiting up to [`SqliteOptions::busy_timeout`]. For replicas on several machines use
+/// PostgreSQL.
 ///
 /// ```no_run
 /// # async fn demo() -> meya_links::Result<()> {
@@ -158,8 +157,6 @@ impl fmt::Debug for SqliteBackend {
             .finish_non_exhaustive()
     }
 }
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 const CLAIM: &str = "INSERT INTO deliveries \
         (source, source_message_id, state, claim_token, lease_until_ms, attempts, updated_at_ms) \
@@ -207,55 +204,39 @@ impl SqliteStore {
 impl SqliteBackend {
     async fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        let synchronous = match options.synchronous {
-            SqliteSynchronous::Normal => DriverSynchronous::Normal,
-            SqliteSynchronous::Full => DriverSynchronous::Full,
+        let connect = ConnectOptions {
+            path: path.clone(),
+            synchronous: options.synchronous,
+            busy_timeout: options.busy_timeout,
         };
-        let connect = SqliteConnectOptions::new()
-            .filename(&path)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(synchronous)
-            .busy_timeout(options.busy_timeout)
-            .foreign_keys(true);
-        let connections = Connections::new(
-            connect.clone().create_if_missing(true),
-            connect.read_only(true),
-            options.readers,
-        );
         let backend = Self {
-            connections: Arc::new(connections),
+            connections: Arc::new(Connections::new(connect, options.readers)?),
             path,
             clock: options.clock,
         };
         if options.migrate {
             backend.migrate().await?;
         } else {
-            let applied = backend
+            backend
                 .connections
                 .writer
-                .write_alone((), |(), connection| {
-                    Box::pin(async move {
-                        Ok(sqlx::query_scalar(crate::sql::LATEST_APPLIED)
-                            .fetch_one(connection)
-                            .await)
-                    })
-                })
+                .write_alone(migrations::require_migrated)
                 .await?;
-            crate::sql::require_migrated(&MIGRATOR, applied)?;
         }
         Ok(backend)
     }
 
     /// Applies pending migrations (what opening does unless told not to): for teams that run
     /// migrations as a deploy step. Safe to repeat, and to run while other processes use the
-    /// file.
+    /// file. The schema is recorded in `_sqlx_migrations`, as earlier versions of this crate
+    /// (which ran migrations with sqlx) recorded it, so their files open unchanged.
     ///
     /// # Errors
     /// [`Error::Migration`] when the schema cannot be brought up to date.
     pub async fn migrate(&self) -> Result<()> {
         self.connections
             .writer
-            .write_alone((), |(), connection| Box::pin(migrate(connection)))
+            .write_alone(migrations::migrate)
             .await
     }
 
@@ -266,16 +247,11 @@ impl SqliteBackend {
     /// # Errors
     /// [`Error::Backend`] when the connection fails.
     pub async fn synchronous(&self) -> Result<Option<SqliteSynchronous>> {
-        let level = self
+        let level: i64 = self
             .connections
             .writer
-            .write_alone((), |(), connection| {
-                Box::pin(async move {
-                    sqlx::query_scalar::<_, i64>("PRAGMA synchronous")
-                        .fetch_one(connection)
-                        .await
-                        .map_err(Error::from)
-                })
+            .write_alone(|connection| {
+                Ok(connection.query_row("PRAGMA synchronous", [], |row| row.get(0))?)
             })
             .await?;
         Ok(match level {
@@ -295,47 +271,51 @@ impl SqliteBackend {
         self.connections.close().await;
     }
 
-    /// Runs `write` over `data` on the write connection, in a transaction it may share with
-    /// other calls' writes (see [`group_commit`]); answers once it committed. `write` may run
-    /// twice (the first run rolled back), so it must not act outside the database.
-    pub(crate) async fn write<D, T, F>(&self, data: D, write: F) -> Result<T>
+    /// Runs `write` on the write connection, in a transaction it may share with other calls'
+    /// writes (see [`group_commit`]); answers once it committed. `write` may run twice (the
+    /// first run rolled back), so it must not act outside the database.
+    pub(crate) async fn write<T, F>(&self, write: F) -> Result<T>
     where
-        D: Send + Sync + 'static,
         T: Send + 'static,
-        F: WriteFn<D, T>,
+        F: FnMut(&Connection) -> Result<T> + Send + 'static,
     {
-        self.connections.writer.write(data, write).await
+        self.connections.writer.write(write).await
     }
 
-    /// A read connection.
-    pub(crate) async fn reader(&self) -> Result<Held<'_>> {
-        self.connections.reader().await
+    /// Runs `read` on a read connection (see [`connections`]).
+    pub(crate) async fn read<T, F>(&self, read: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Connection) -> Result<T> + Send + 'static,
+    {
+        self.connections.read(read).await
     }
 
     async fn lookup(
         &self,
-        sql: &LinkSql,
+        sql: &'static LinkSql,
         integration: &str,
         outside_id: &str,
     ) -> Result<Option<Uuid>> {
-        let mut reader = self.reader().await?;
-        let found = lookup_on(&mut reader, sql, integration, outside_id).await;
-        reader.settle(found)
+        let (integration, outside_id) = (integration.to_owned(), outside_id.to_owned());
+        self.read(move |connection| lookup_on(connection, sql, &integration, &outside_id))
+            .await
     }
 
     async fn reverse_lookup(
         &self,
-        sql: &LinkSql,
+        sql: &'static LinkSql,
         id: &Uuid,
         integration: &str,
     ) -> Result<Option<String>> {
-        let mut reader = self.reader().await?;
-        let found = sqlx::query_scalar(sql.reverse_lookup)
-            .bind(id.hyphenated().to_string())
-            .bind(integration)
-            .fetch_optional(&mut *reader)
-            .await;
-        reader.settle(found)
+        let (id, integration) = (id.hyphenated().to_string(), integration.to_owned());
+        self.read(move |connection| {
+            Ok(connection
+                .prepare_cached(sql.reverse_lookup)?
+                .query_row(params![id, integration], |row| row.get(0))
+                .optional()?)
+        })
+        .await
     }
 
     async fn link(
@@ -345,73 +325,53 @@ impl SqliteBackend {
         outside_id: &str,
         id: &Uuid,
     ) -> Result<()> {
-        let link = (*id, integration.to_owned(), outside_id.to_owned());
-        self.write(link, move |(id, integration, outside_id), connection| {
-            Box::pin(relink_on(connection, sql, integration, outside_id, id))
-        })
-        .await
+        let (id, integration, outside_id) = (*id, integration.to_owned(), outside_id.to_owned());
+        self.write(move |connection| relink_on(connection, sql, &integration, &outside_id, &id))
+            .await
     }
 
     /// Ends a held claim, or reports it lost.
     async fn finish_claim(
         &self,
         claim: &DeliveryClaim,
-        state: &str,
+        state: &'static str,
         lease_until_ms: i64,
         target_message_id: Option<&str>,
         failure_reason: Option<&str>,
     ) -> Result<()> {
-        let finish = FinishClaim {
-            state: state.to_owned(),
-            lease_until_ms,
-            target_message_id: target_message_id.map(str::to_owned),
-            failure_reason: failure_reason.map(str::to_owned),
-            now: to_millis(self.clock.now()),
-            claim: claim.clone(),
-        };
-        self.write(finish, |finish, connection| {
-            Box::pin(async move {
-                let done = sqlx::query(FINISH_CLAIM)
-                    .bind(&finish.state)
-                    .bind(finish.lease_until_ms)
-                    .bind(finish.target_message_id.as_deref())
-                    .bind(finish.failure_reason.as_deref())
-                    .bind(finish.now)
-                    .bind(&finish.claim.source)
-                    .bind(&finish.claim.source_message_id)
-                    .bind(finish.claim.token.hyphenated().to_string())
-                    .execute(connection)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err(finish.claim.lost());
-                }
-                Ok(())
-            })
+        let target_message_id = target_message_id.map(str::to_owned);
+        let failure_reason = failure_reason.map(str::to_owned);
+        let now = to_millis(self.clock.now());
+        let claim = claim.clone();
+        let token = claim.token.hyphenated().to_string();
+        self.write(move |connection| {
+            let done = connection.prepare_cached(FINISH_CLAIM)?.execute(params![
+                state,
+                lease_until_ms,
+                target_message_id,
+                failure_reason,
+                now,
+                claim.source,
+                claim.source_message_id,
+                token,
+            ])?;
+            if done == 0 {
+                return Err(claim.lost());
+            }
+            Ok(())
         })
         .await
     }
 }
 
-/// A held claim's end, as [`SqliteBackend::finish_claim`] writes it.
-struct FinishClaim {
-    state: String,
-    lease_until_ms: i64,
-    target_message_id: Option<String>,
-    failure_reason: Option<String>,
-    now: i64,
-    claim: DeliveryClaim,
-}
-
-/// Applies pending migrations. Two processes opening a new file at once may race to create
-/// the schema; the loser sees the winner's tables on a second try.
-async fn migrate(connection: &mut SqliteConnection) -> Result<()> {
-    match MIGRATOR.run_direct(&mut *connection).await {
-        Ok(()) => Ok(()),
-        Err(first) => {
-            tracing::debug!(error = %first, "SQLite migration failed once, retrying");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            Ok(MIGRATOR.run_direct(connection).await?)
+/// Maps a foreign key violation (an unknown user or thread) to the caller's error, anything
+/// else as usual.
+fn foreign_key_or(error: rusqlite::Error, unknown: impl FnOnce() -> Error) -> Error {
+    match error.sqlite_error() {
+        Some(failure) if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => {
+            unknown()
         }
+        _ => Error::from(error),
     }
 }
 

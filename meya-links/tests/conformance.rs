@@ -15,6 +15,15 @@ mod sqlite {
         composite_steps_store_all_or_nothing);
 }
 
+/// The other durability a SQLite store offers (`SqliteSynchronous::Normal`).
+mod sqlite_normal {
+    use meya_links::SqliteSynchronous::Normal;
+    use meya_links::testing::SqliteSite;
+    meya_links::link_store_conformance!(Some(SqliteSite::with_synchronous(Normal)));
+    meya_links::link_store_conformance!(@cases Some(SqliteSite::with_synchronous(Normal));
+        composite_steps_store_all_or_nothing);
+}
+
 mod postgres {
     meya_links::link_store_conformance!(meya_links::testing::PostgresSite::from_env().await);
     meya_links::link_store_conformance!(@cases meya_links::testing::PostgresSite::from_env().await;

@@ -131,20 +131,13 @@ async fn the_file_is_in_wal_mode_with_the_chosen_durability() {
         Some(SqliteSynchronous::Normal)
     );
     store.thread_create().await.unwrap();
-    let mut raw = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-        "sqlite://{}",
-        site.path().display()
-    ))
-    .await
-    .unwrap();
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&mut raw)
-        .await
+    let raw = rusqlite::Connection::open(site.path()).unwrap();
+    let mode: String = raw
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    let threads: i64 = sqlx::query_scalar("SELECT count(*) FROM threads")
-        .fetch_one(&mut raw)
-        .await
+    let threads: i64 = raw
+        .query_row("SELECT count(*) FROM threads", [], |row| row.get(0))
         .unwrap();
     assert_eq!(threads, 1);
 }
@@ -161,36 +154,27 @@ async fn an_unopenable_path_is_a_backend_error() {
 async fn a_corrupt_row_is_a_decode_error_not_a_panic() {
     let site = SqliteSite::new();
     let store = SqliteStore::open(site.path()).await.unwrap();
-    let mut raw = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-        "sqlite://{}",
-        site.path().display()
-    ))
-    .await
-    .unwrap();
-    sqlx::query("PRAGMA foreign_keys = OFF")
-        .execute(&mut raw)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO user_links (integration, integration_user_id, user_id) \
-         VALUES ('zendesk.support', '101', 'garbage')",
-    )
-    .execute(&mut raw)
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO deliveries (source, source_message_id, state, attempts, updated_at_ms) \
+    let raw = rusqlite::Connection::open(site.path()).unwrap();
+    raw.execute_batch(
+        "PRAGMA foreign_keys = OFF; \
+         INSERT INTO user_links (integration, integration_user_id, user_id) \
+         VALUES ('zendesk.support', '101', 'garbage'); \
+         INSERT INTO user_links (integration, integration_user_id, user_id) \
+         VALUES ('zendesk.support', '102', x'00ff'); \
+         INSERT INTO deliveries (source, source_message_id, state, attempts, updated_at_ms) \
          VALUES ('zendesk.support', 'c-1', 'claimed', 1, 0)",
     )
-    .execute(&mut raw)
-    .await
     .unwrap();
-    sqlx::query("UPDATE deliveries SET state = 'exploded'")
-        .execute(&mut raw)
-        .await
+    raw.execute_batch("UPDATE deliveries SET state = 'exploded'")
         .unwrap_err(); // the CHECK constraint guards the state column itself
     let error = store
         .user_try_lookup(ZENDESK_SUPPORT, "101")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Decode(_)), "{error:?}");
+    // A value of the wrong type (a blob where text belongs) is the row's fault too.
+    let error = store
+        .user_try_lookup(ZENDESK_SUPPORT, "102")
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Decode(_)), "{error:?}");
@@ -308,4 +292,149 @@ async fn a_close_behind_queued_writes_finishes() {
         // Queued before the close: written.
         assert!(write.unwrap().is_ok());
     }
+}
+
+/// A file written by 0.1 (sqlx's SQLite driver, its migrator) opens in this version as it is:
+/// every record readable, no migration applied again, and the store goes on writing.
+#[tokio::test]
+async fn a_file_written_by_the_previous_driver_opens_unchanged() {
+    let site = SqliteSite::new();
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-0.1.db");
+    std::fs::copy(fixture, site.path()).unwrap();
+    let migrations = |path: &std::path::Path| -> Vec<(i64, String, Vec<u8>)> {
+        let raw = rusqlite::Connection::open(path).unwrap();
+        let mut rows = raw
+            .prepare("SELECT version, description, checksum FROM _sqlx_migrations ORDER BY version")
+            .unwrap();
+        rows.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let before = migrations(&site.path());
+    assert_eq!(before.len(), 3);
+
+    // Opening without migrating accepts it: the schema is what this version expects.
+    let store = SqliteStore::open_with(site.path(), SqliteOptions::default().migrate(false))
+        .await
+        .unwrap();
+    let user = store
+        .user_try_lookup(SUNSHINE_CONVERSATIONS, "sc-alice")
+        .await
+        .unwrap()
+        .expect("the user");
+    assert_eq!(
+        store
+            .user_try_reverse_lookup(&user, ZENDESK_SUPPORT)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("101")
+    );
+    let thread = store
+        .thread_try_lookup(ZENDESK_SUPPORT, "4001")
+        .await
+        .unwrap()
+        .expect("the thread");
+    assert_eq!(
+        store
+            .thread_try_lookup(SUNSHINE_CONVERSATIONS, "conv-alice")
+            .await
+            .unwrap(),
+        Some(thread)
+    );
+    assert_eq!(
+        store.thread_primary_user(&thread).await.unwrap(),
+        Some(user)
+    );
+    assert_eq!(
+        store.thread_get(&thread, "mode").await.unwrap().as_deref(),
+        Some("agent")
+    );
+    let lease = Duration::from_secs(30);
+    assert_eq!(
+        store
+            .delivery_claim(ZENDESK_SUPPORT, "c-1", lease)
+            .await
+            .unwrap(),
+        ClaimOutcome::Delivered {
+            target_message_id: "m-1".into()
+        }
+    );
+    assert_eq!(
+        store
+            .delivery_claim(ZENDESK_SUPPORT, "c-2", lease)
+            .await
+            .unwrap(),
+        ClaimOutcome::Failed {
+            reason: "refused: 422".into()
+        }
+    );
+    let stats = store.inbox_stats().await.unwrap();
+    assert_eq!((stats.pending, stats.done, stats.failed), (1, 1, 1));
+    let failed = store.inbox_failed(0, 10).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].payload, b"payload-failed");
+    assert_eq!(failed[0].reason, "gave up: 400");
+    // The pending entry is taken as any other, and a new push continues the ids.
+    let taken = store.inbox_take(lease, 10).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].payload(), b"payload-pending");
+    let meya_links::InboxPush::Recorded { id } = store
+        .inbox_push(&meya_links::InboxMessage::new(
+            "zendesk",
+            "ticket-4002",
+            b"new".to_vec(),
+        ))
+        .await
+        .unwrap()
+    else {
+        panic!("a new message is recorded");
+    };
+    assert!(id > taken[0].id(), "{id}");
+    // A duplicate of a message 0.1 recorded is still a duplicate.
+    assert_eq!(
+        store
+            .inbox_push(
+                &meya_links::InboxMessage::new("zendesk", "ticket-4001", b"again".to_vec())
+                    .dedup_key("d-2")
+            )
+            .await
+            .unwrap(),
+        meya_links::InboxPush::Duplicate
+    );
+    store.migrate().await.unwrap();
+    store.close().await;
+    assert_eq!(
+        migrations(&site.path()),
+        before,
+        "no migration applied again"
+    );
+}
+
+/// A write that meets the file locked by another process waits for the lock (the busy
+/// timeout) on the writer thread, and the runtime goes on meanwhile: here it is what ends the
+/// lock, on the same single-threaded runtime.
+#[tokio::test]
+async fn a_write_that_meets_a_locked_file_waits_for_it_off_the_runtime() {
+    let site = SqliteSite::new();
+    let options = SqliteOptions::default()
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10));
+    let store = SqliteStore::open_with(site.path(), options).await.unwrap();
+    let thread = store.thread_create().await.unwrap();
+    let other = rusqlite::Connection::open(site.path()).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // The write is polled first and meets the lock; the lock ends only after that.
+    let (written, released) = tokio::join!(store.thread_set(&thread, "k", "v"), async {
+        tokio::task::yield_now().await;
+        tokio::task::spawn_blocking(move || other.execute_batch("COMMIT")).await
+    });
+    released.unwrap().unwrap();
+    written.unwrap();
+    assert_eq!(
+        store.thread_get(&thread, "k").await.unwrap().as_deref(),
+        Some("v")
+    );
 }

@@ -14,7 +14,6 @@ use std::time::Duration;
 use meya_links::prelude::*;
 use meya_links::testing::SqliteSite;
 use meya_links::{Error, InboxMessage, InboxPush, SqliteOptions, SqliteStore};
-use sqlx::Connection;
 
 fn message(n: usize, payload_bytes: usize) -> InboxMessage {
     InboxMessage::new(
@@ -36,18 +35,15 @@ fn chain(error: &Error) -> String {
     text
 }
 
-async fn raw(path: &Path) -> sqlx::SqliteConnection {
-    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap()
+/// A connection of another process's: the driver opened on the file directly.
+fn raw(path: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).unwrap()
 }
 
 /// `PRAGMA integrity_check` on the file, from a connection of its own.
 async fn integrity(path: &Path) -> String {
-    let mut check = raw(path).await;
-    sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&mut check)
-        .await
+    raw(path)
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
         .unwrap()
 }
 
@@ -82,11 +78,8 @@ async fn a_file_locked_past_the_busy_timeout_refuses_writes_until_it_is_released
     ));
 
     // Another process takes the write lock and keeps it.
-    let mut other = raw(&site.path()).await;
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut other)
-        .await
-        .unwrap();
+    let other = raw(&site.path());
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
     let refused = store.inbox_push(&message(1, 100)).await.unwrap_err();
     assert!(matches!(refused, Error::Backend(_)), "{refused:?}");
     assert!(
@@ -97,7 +90,7 @@ async fn a_file_locked_past_the_busy_timeout_refuses_writes_until_it_is_released
     // Reads do not wait for the writer (WAL).
     assert_eq!(store.inbox_stats().await.unwrap().pending, 1);
 
-    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    other.execute_batch("ROLLBACK").unwrap();
     // The same store writes again, the refused write included.
     assert!(matches!(
         store.inbox_push(&message(1, 100)).await.unwrap(),

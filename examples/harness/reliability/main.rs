@@ -484,7 +484,7 @@ async fn run(args: Args) -> Result<bool, Failure> {
         .map_err(|_| "set TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1/test)")?;
     let schema = format!("reliability_{}", uuid::Uuid::new_v4().simple());
     let admin = sqlx::PgPool::connect(&pg_url).await?;
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
         .execute(&admin)
         .await?;
     let separator = if pg_url.contains('?') { '&' } else { '?' };
@@ -666,7 +666,7 @@ async fn run(args: Args) -> Result<bool, Failure> {
     if !ok {
         println!("server logs kept in {}", dir.keep().display());
     } else {
-        let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
             .execute(&admin)
             .await;
     }
@@ -749,9 +749,9 @@ fn database_faults_loop(
 /// for `stall_for`.
 async fn stall(admin: &sqlx::PgPool, schema: &str, stall_for: Duration) -> Result<(), sqlx::Error> {
     let mut transaction = admin.begin().await?;
-    sqlx::query(&format!(
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "LOCK TABLE {schema}.inbox IN SHARE ROW EXCLUSIVE MODE"
-    ))
+    )))
     .execute(&mut *transaction)
     .await?;
     tokio::time::sleep(stall_for).await;

@@ -122,10 +122,9 @@ pub(crate) async fn run(args: Args) -> Result<bool, Failure> {
         inbox = store.inbox_stats().await?;
     }
     let report = check(&driver, played);
-    let mut connection = sqlx_connection(&path).await?;
-    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&mut connection)
-        .await?;
+    let integrity: String = rusqlite::Connection::open(&path)
+        .and_then(|connection| connection.query_row("PRAGMA integrity_check", [], |row| row.get(0)))
+        .map_err(|error| format!("integrity check: {error}"))?;
     servers.stop_all();
     let counts = fakes.counts();
     let elapsed = started.elapsed().as_secs_f64();
@@ -188,9 +187,4 @@ pub(crate) async fn run(args: Args) -> Result<bool, Failure> {
 /// How many customers the fakes hold.
 fn customers_cap(driver: &Driver) -> u32 {
     driver.fakes.customer_count()
-}
-
-async fn sqlx_connection(path: &std::path::Path) -> Result<sqlx::SqliteConnection, Failure> {
-    use sqlx::Connection;
-    Ok(sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await?)
 }

@@ -1,151 +1,172 @@
 //! The SQLite store's connections: the writer (see [`group_commit`](super::group_commit)) and
-//! a few read-only readers, each used by one call at a time.
+//! a few read-only readers.
 //!
-//! They are kept here rather than in an sqlx pool: the pool checks every connection handed
-//! back with a round trip to the connection's worker thread, which doubled the cost of each
-//! call (the thread hand-offs, not SQLite, are what a statement costs). A local file needs no
-//! liveness check.
+//! A read runs on the calling task, on a reader it holds for the length of one statement or
+//! two: the reads are index lookups that take microseconds, and WAL readers never wait for the
+//! writer. Handing each read to another thread cost more than the read itself (the thread
+//! hand-offs were most of what a statement cost with a driver that works that way). A reader
+//! therefore has no busy timeout: in the rare case SQLite asks it to wait (another process
+//! recovering the file after a crash), the read is retried on a blocking thread with the
+//! store's busy timeout, so no runtime thread ever sleeps on a lock.
 
-use std::ops::{Deref, DerefMut};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions, Connection};
-use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
+use rusqlite::{Connection, ErrorCode, OpenFlags, ffi};
 
-use super::group_commit::{Writer, keeps_connection};
+use super::SqliteSynchronous;
+use super::group_commit::Writer;
 use crate::{Error, Result};
 
-/// A read connection held by one call until dropped. Pass what a read answered through
-/// [`settle`](Self::settle): a connection that failed (its worker thread gone, an I/O
-/// error) is then replaced before its next use instead of failing every read it is given.
-pub(crate) struct Held<'a> {
-    connection: MappedMutexGuard<'a, SqliteConnection>,
-    broken: &'a AtomicBool,
+/// Statements each connection keeps prepared: every statement the store runs, with room.
+const PREPARED_STATEMENTS: usize = 64;
+
+/// How every connection of one store is opened.
+#[derive(Debug, Clone)]
+pub(super) struct ConnectOptions {
+    pub(super) path: PathBuf,
+    pub(super) synchronous: SqliteSynchronous,
+    pub(super) busy_timeout: Duration,
 }
 
-impl Held<'_> {
-    /// `result` in this crate's error, noting whether the connection is still good.
-    pub(crate) fn settle<T, E: Into<Error>>(&self, result: std::result::Result<T, E>) -> Result<T> {
-        result.map_err(|error| {
-            let error = error.into();
-            if let Error::Backend(source) = &error
-                && source
-                    .downcast_ref::<sqlx::Error>()
-                    .is_some_and(|error| !keeps_connection(error))
-            {
-                self.broken.store(true, Ordering::SeqCst);
-            }
-            error
-        })
+impl ConnectOptions {
+    /// The write connection: creates the file, WAL journal, foreign keys enforced.
+    pub(super) fn open_writer(&self) -> rusqlite::Result<Connection> {
+        let connection = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        connection.busy_timeout(self.busy_timeout)?;
+        connection.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
+        let mode: String =
+            connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(rusqlite::Error::SqliteFailure(
+                ffi::Error::new(ffi::SQLITE_CANTOPEN),
+                Some(format!(
+                    "the SQLite file stays in journal mode {mode:?}: the store needs WAL"
+                )),
+            ));
+        }
+        let synchronous = match self.synchronous {
+            SqliteSynchronous::Normal => "NORMAL",
+            SqliteSynchronous::Full => "FULL",
+        };
+        connection.pragma_update(None, "synchronous", synchronous)?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(connection)
+    }
+
+    /// A read connection: read-only, no busy timeout (see the module docs).
+    fn open_reader(&self) -> rusqlite::Result<Connection> {
+        let connection = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        connection.busy_timeout(Duration::ZERO)?;
+        connection.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
+        Ok(connection)
     }
 }
 
-impl Deref for Held<'_> {
-    type Target = SqliteConnection;
-
-    fn deref(&self) -> &SqliteConnection {
-        &self.connection
+/// Whether a connection is still good after `error`: SQLite reported it (a constraint, a busy
+/// file, a full disk, a statement that does not fit the schema), rather than the connection
+/// failing. A connection that met a read-only file or an I/O error keeps refusing after the
+/// cause is gone (SQLite remembers it), so it is replaced, as after anything not from SQLite.
+pub(super) fn keeps_connection(error: &rusqlite::Error) -> bool {
+    match error {
+        rusqlite::Error::SqliteFailure(failure, _) => !matches!(
+            failure.code,
+            ErrorCode::ReadOnly
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::CannotOpen
+                | ErrorCode::NotADatabase
+                | ErrorCode::DatabaseCorrupt
+        ),
+        // Errors of a statement or of decoding its rows: the connection is fine.
+        rusqlite::Error::QueryReturnedNoRows
+        | rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::InvalidColumnIndex(_)
+        | rusqlite::Error::InvalidColumnName(_)
+        | rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..)
+        | rusqlite::Error::InvalidParameterCount(..)
+        | rusqlite::Error::InvalidParameterName(_)
+        | rusqlite::Error::ToSqlConversionFailure(_)
+        | rusqlite::Error::Utf8Error(..)
+        | rusqlite::Error::ExecuteReturnedResults
+        | rusqlite::Error::MultipleStatement => true,
+        _ => false,
     }
 }
 
-impl DerefMut for Held<'_> {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
-        &mut self.connection
-    }
+/// SQLite asked to wait for another connection holding the file.
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
 }
 
+/// The store's connections.
 pub(super) struct Connections {
     pub(super) writer: Writer,
-    readers: Vec<Slot>,
-    next_reader: AtomicUsize,
+    readers: Arc<Readers>,
     closed: AtomicBool,
-}
-
-/// One connection, opened on first use, and again after it failed.
-struct Slot {
-    connection: Mutex<Option<SqliteConnection>>,
-    options: SqliteConnectOptions,
-    /// The connection failed its last call (see [`Held::settle`]).
-    broken: AtomicBool,
-}
-
-impl Slot {
-    fn new(options: SqliteConnectOptions) -> Self {
-        Self {
-            connection: Mutex::new(None),
-            options,
-            broken: AtomicBool::new(false),
-        }
-    }
-
-    async fn hold<'a>(
-        &'a self,
-        mut guard: MutexGuard<'a, Option<SqliteConnection>>,
-    ) -> Result<Held<'a>> {
-        if self.broken.swap(false, Ordering::SeqCst)
-            && let Some(broken) = guard.take()
-        {
-            tracing::warn!("replacing an SQLite read connection that failed");
-            // Its worker may be gone: closing it may fail too, and that is fine.
-            let _ = broken.close_hard().await;
-        }
-        if guard.is_none() {
-            *guard = Some(self.options.connect().await?);
-        }
-        let connection = MutexGuard::try_map(guard, Option::as_mut)
-            .map_err(|_| Error::Backend("an SQLite connection could not be opened".into()))?;
-        Ok(Held {
-            connection,
-            broken: &self.broken,
-        })
-    }
 }
 
 impl Connections {
     /// The store's connections, each opened on first use (the writer by the migration that
-    /// follows, so a file that cannot be opened fails there). The writer's task runs on the
-    /// current runtime.
-    pub(super) fn new(
-        writer: SqliteConnectOptions,
-        reader: SqliteConnectOptions,
-        readers: u32,
-    ) -> Self {
-        Self {
-            writer: Writer::start(writer),
-            readers: (0..readers.max(1))
-                .map(|_| Slot::new(reader.clone()))
-                .collect(),
-            next_reader: AtomicUsize::new(0),
+    /// follows, so a file that cannot be opened fails there).
+    pub(super) fn new(options: ConnectOptions, readers: u32) -> Result<Self> {
+        Ok(Self {
+            writer: Writer::start(options.clone())?,
+            readers: Arc::new(Readers {
+                slots: (0..readers.max(1)).map(|_| Slot::default()).collect(),
+                next: AtomicUsize::new(0),
+                options,
+            }),
             closed: AtomicBool::new(false),
-        }
+        })
     }
 
-    /// A read connection: a free one if there is one, else the next in turn.
-    pub(super) async fn reader(&self) -> Result<Held<'_>> {
+    /// Runs `read` on a read connection (see the module docs). `read` may run twice: once
+    /// here, and again on a blocking thread when SQLite asked the first run to wait.
+    pub(super) async fn read<T, F>(&self, read: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Connection) -> Result<T> + Send + 'static,
+    {
         self.check_open()?;
-        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
-        let count = self.readers.len();
-        for offset in 0..count {
-            let slot = &self.readers[(start + offset) % count];
-            if let Ok(guard) = slot.connection.try_lock() {
-                return slot.hold(guard).await;
+        match self.readers.read_now(&read) {
+            Err(Error::Backend(source))
+                if source
+                    .downcast_ref::<rusqlite::Error>()
+                    .is_some_and(is_busy) =>
+            {
+                let readers = Arc::clone(&self.readers);
+                let waited = tokio::task::spawn_blocking(move || readers.read_waiting(&read))
+                    .await
+                    .map_err(|error| {
+                        Error::Backend(format!("an SQLite read did not finish: {error}").into())
+                    })?;
+                self.check_open()?;
+                waited
             }
+            done => done,
         }
-        let slot = &self.readers[start % count];
-        slot.hold(slot.connection.lock().await).await
     }
 
     /// Closes every connection, each once its current call has finished. Later calls fail.
     pub(super) async fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.writer.close().await;
-        for slot in &self.readers {
-            if let Some(connection) = slot.connection.lock().await.take()
-                && let Err(error) = connection.close().await
-            {
-                tracing::debug!(error = %error, "closing an SQLite connection failed");
-            }
+        for slot in &self.readers.slots {
+            slot.lock().take();
         }
     }
 
@@ -157,73 +178,182 @@ impl Connections {
     }
 }
 
+/// The read connections.
+struct Readers {
+    slots: Vec<Slot>,
+    next: AtomicUsize,
+    options: ConnectOptions,
+}
+
+impl Readers {
+    /// A read connection: a free one if there is one, else the next in turn (held by another
+    /// read for microseconds).
+    fn hold(&self) -> MutexGuard<'_, Option<Connection>> {
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let count = self.slots.len();
+        for offset in 0..count {
+            if let Ok(guard) = self.slots[(start + offset) % count].0.try_lock() {
+                return guard;
+            }
+        }
+        self.slots[start % count].lock()
+    }
+
+    /// Runs `read` at once, on this thread.
+    fn read_now<T>(&self, read: &impl Fn(&Connection) -> Result<T>) -> Result<T> {
+        run_on(&mut self.hold(), &self.options, read)
+    }
+
+    /// Runs `read` waiting up to the busy timeout for the file: on a blocking thread only.
+    fn read_waiting<T>(&self, read: &impl Fn(&Connection) -> Result<T>) -> Result<T> {
+        let mut held = self.hold();
+        let timeout = self.options.busy_timeout;
+        run_on(&mut held, &self.options, &|connection: &Connection| {
+            connection.busy_timeout(timeout)?;
+            let done = read(connection);
+            connection.busy_timeout(Duration::ZERO)?;
+            done
+        })
+    }
+}
+
+/// Runs `read` on the held connection, opening it first if needed, and drops it if the read
+/// found it broken (see [`keeps_connection`]), so that the next read opens a new one.
+fn run_on<T>(
+    held: &mut Option<Connection>,
+    options: &ConnectOptions,
+    read: &impl Fn(&Connection) -> Result<T>,
+) -> Result<T> {
+    let connection = match held {
+        Some(connection) => connection,
+        None => held.insert(options.open_reader()?),
+    };
+    let done = read(connection);
+    if let Err(Error::Backend(source)) = &done
+        && source
+            .downcast_ref::<rusqlite::Error>()
+            .is_some_and(|error| !keeps_connection(error))
+    {
+        tracing::warn!("replacing an SQLite read connection that failed");
+        *held = None;
+    }
+    done
+}
+
+/// One read connection, opened on first use, and again after it failed.
+#[derive(Default)]
+struct Slot(Mutex<Option<Connection>>);
+
+impl Slot {
+    /// The connection; a read that panicked while holding it leaves nothing half done (reads
+    /// change nothing), so a poisoned lock is taken as it is.
+    fn lock(&self) -> MutexGuard<'_, Option<Connection>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
 
-    fn options(dir: &tempfile::TempDir) -> SqliteConnectOptions {
-        SqliteConnectOptions::new()
-            .filename(dir.path().join("links.db"))
-            .create_if_missing(true)
-    }
-
-    async fn has_marker(held: &mut Held<'_>) -> bool {
-        let found = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM temp.sqlite_master")
-            .fetch_one(&mut **held)
-            .await;
-        held.settle(found).unwrap() > 0
-    }
-
-    #[tokio::test]
-    async fn a_read_connection_that_failed_is_replaced_before_its_next_use() {
-        let dir = tempfile::tempdir().unwrap();
-        let slot = Slot::new(options(&dir));
-        {
-            let mut held = slot.hold(slot.connection.lock().await).await.unwrap();
-            // A mark only this connection has.
-            sqlx::query("CREATE TEMP TABLE marker (x)")
-                .execute(&mut *held)
-                .await
-                .unwrap();
-            assert!(has_marker(&mut held).await);
-            // A statement's own error leaves the connection in place.
-            let refused = sqlx::query("SELECT * FROM no_such_table")
-                .execute(&mut *held)
-                .await;
-            assert!(held.settle(refused).is_err());
+    fn options(dir: &tempfile::TempDir) -> ConnectOptions {
+        ConnectOptions {
+            path: dir.path().join("links.db"),
+            synchronous: SqliteSynchronous::Full,
+            busy_timeout: Duration::from_millis(100),
         }
-        {
-            let mut held = slot.hold(slot.connection.lock().await).await.unwrap();
-            assert!(has_marker(&mut held).await, "the same connection");
-            // What sqlx answers once the connection's worker thread is gone.
-            let crashed: std::result::Result<(), sqlx::Error> = Err(sqlx::Error::WorkerCrashed);
-            assert!(matches!(held.settle(crashed), Err(Error::Backend(_))));
-        }
-        let mut held = slot.hold(slot.connection.lock().await).await.unwrap();
-        assert!(!has_marker(&mut held).await, "a new connection");
     }
 
-    #[tokio::test]
-    async fn a_read_only_refusal_does_not_keep_the_connection_but_a_statement_error_does() {
+    fn has_marker(connection: &Connection) -> Result<bool> {
+        let count: i64 =
+            connection.query_row("SELECT count(*) FROM temp.sqlite_master", [], |row| {
+                row.get(0)
+            })?;
+        Ok(count > 0)
+    }
+
+    #[test]
+    fn a_read_connection_that_failed_is_replaced_before_its_next_use() {
         let dir = tempfile::tempdir().unwrap();
-        let mut writer = options(&dir).connect().await.unwrap();
-        sqlx::query("CREATE TABLE t (x)")
-            .execute(&mut writer)
-            .await
-            .unwrap();
-        let mut reader = options(&dir).read_only(true).connect().await.unwrap();
-        let read_only = sqlx::query("INSERT INTO t VALUES (1)")
-            .execute(&mut reader)
-            .await
-            .unwrap_err();
+        let options = options(&dir);
+        let _writer = options.open_writer().unwrap();
+        let mut held = None;
+        // A mark only this connection has (a temp table is the connection's own).
+        run_on(&mut held, &options, &|connection: &Connection| {
+            connection.execute_batch("CREATE TEMP TABLE marker (x)")?;
+            Ok(())
+        })
+        .unwrap();
+        // A statement's own error leaves the connection in place.
+        let refused = run_on(&mut held, &options, &|connection: &Connection| {
+            connection.execute_batch("SELECT * FROM no_such_table")?;
+            Ok(())
+        });
+        assert!(matches!(refused, Err(Error::Backend(_))), "{refused:?}");
+        assert!(
+            run_on(&mut held, &options, &has_marker).unwrap(),
+            "same one"
+        );
+        // What SQLite answers once the file cannot be read: the connection is not kept.
+        let failed = run_on(&mut held, &options, &|_: &Connection| -> Result<()> {
+            Err(rusqlite::Error::SqliteFailure(ffi::Error::new(ffi::SQLITE_IOERR), None).into())
+        });
+        assert!(matches!(failed, Err(Error::Backend(_))), "{failed:?}");
+        assert!(held.is_none());
+        assert!(
+            !run_on(&mut held, &options, &has_marker).unwrap(),
+            "a new one"
+        );
+    }
+
+    #[test]
+    fn a_read_only_refusal_does_not_keep_the_connection_but_a_statement_error_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = options(&dir);
+        let writer = options.open_writer().unwrap();
+        writer.execute_batch("CREATE TABLE t (x)").unwrap();
+        let reader = options.open_reader().unwrap();
+        let read_only = reader.execute("INSERT INTO t VALUES (1)", []).unwrap_err();
         assert!(!keeps_connection(&read_only), "{read_only:?}");
-        let missing = sqlx::query("SELECT * FROM nope")
-            .execute(&mut reader)
-            .await
-            .unwrap_err();
+        let missing = reader.execute_batch("SELECT * FROM nope").unwrap_err();
         assert!(keeps_connection(&missing), "{missing:?}");
-        assert!(!keeps_connection(&sqlx::Error::WorkerCrashed));
+    }
+
+    #[tokio::test]
+    async fn a_read_that_must_wait_for_the_file_waits_off_the_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = options(&dir);
+        options
+            .open_writer()
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1)")
+            .unwrap();
+        let connections = Connections::new(options.clone(), 1).unwrap();
+        // An exclusive lock blocks even WAL readers, as recovery after a crash does.
+        let blocker = options.open_writer().unwrap();
+        blocker
+            .execute_batch(
+                "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; INSERT INTO t VALUES (2)",
+            )
+            .unwrap();
+        let count = |connection: &Connection| -> Result<i64> {
+            Ok(connection.query_row("SELECT count(*) FROM t", [], |row| row.get(0))?)
+        };
+        let busy = connections.readers.read_now(&count);
+        assert!(
+            matches!(&busy, Err(Error::Backend(source))
+                if source.downcast_ref::<rusqlite::Error>().is_some_and(is_busy)),
+            "{busy:?}"
+        );
+        // The lock ends while (or before) the read waits for it: the read succeeds either way.
+        let release = tokio::task::spawn_blocking(move || {
+            blocker.execute_batch("COMMIT").unwrap();
+            drop(blocker);
+        });
+        let (read, released) = tokio::join!(connections.read(count), release);
+        released.unwrap();
+        assert_eq!(read.unwrap(), 2);
     }
 }

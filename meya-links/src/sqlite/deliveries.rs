@@ -13,46 +13,38 @@ impl Deliveries for SqliteBackend {
         let now = to_millis(self.clock.now());
         let lease_until_ms = now.saturating_add(lease_millis(lease));
         let token = Uuid::new_v4();
-        let claim = (
-            source.to_owned(),
-            source_message_id.to_owned(),
-            token,
-            lease_until_ms,
-            now,
-        );
+        let (source, message_id) = (source.to_owned(), source_message_id.to_owned());
         // One statement, atomic on its own; a refusal reads the reason in the same
         // transaction, so that the reason agrees with the refused claim.
-        self.write(
-            claim,
-            |(source, message_id, token, lease_until_ms, now), connection| {
-                Box::pin(async move {
-                    let attempts = sqlx::query_scalar::<_, i64>(CLAIM)
-                        .bind(source)
-                        .bind(message_id)
-                        .bind(token.hyphenated().to_string())
-                        .bind(*lease_until_ms)
-                        .bind(*now)
-                        .fetch_optional(&mut *connection)
-                        .await?;
-                    let Some(attempts) = attempts else {
-                        return sqlx::query_as::<_, DeliveryRow>(SELECT_DELIVERY)
-                            .bind(source)
-                            .bind(message_id)
-                            .fetch_one(connection)
-                            .await?
-                            .into_delivery(source, message_id)
-                            .map(|delivery| delivery.refusal());
-                    };
-                    Ok(ClaimOutcome::Claimed(DeliveryClaim {
-                        source: source.clone(),
-                        source_message_id: message_id.clone(),
-                        token: *token,
-                        attempt: u32::try_from(attempts).unwrap_or(u32::MAX),
-                        lease_until: from_millis(*lease_until_ms),
-                    }))
-                })
-            },
-        )
+        self.write(move |connection| {
+            let attempts: Option<i64> = connection
+                .prepare_cached(CLAIM)?
+                .query_row(
+                    params![
+                        source,
+                        message_id,
+                        token.hyphenated().to_string(),
+                        lease_until_ms,
+                        now
+                    ],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let Some(attempts) = attempts else {
+                return connection
+                    .prepare_cached(SELECT_DELIVERY)?
+                    .query_row(params![source, message_id], DeliveryRow::from_sqlite)?
+                    .into_delivery(&source, &message_id)
+                    .map(|delivery| delivery.refusal());
+            };
+            Ok(ClaimOutcome::Claimed(DeliveryClaim {
+                source: source.clone(),
+                source_message_id: message_id.clone(),
+                token,
+                attempt: u32::try_from(attempts).unwrap_or(u32::MAX),
+                lease_until: from_millis(lease_until_ms),
+            }))
+        })
         .await
     }
 
@@ -87,13 +79,15 @@ impl Deliveries for SqliteBackend {
         source: &str,
         source_message_id: &str,
     ) -> Result<Option<Delivery>> {
-        let mut reader = self.reader().await?;
-        let row = sqlx::query_as(SELECT_DELIVERY)
-            .bind(source)
-            .bind(source_message_id)
-            .fetch_optional(&mut *reader)
-            .await;
-        let row: Option<DeliveryRow> = reader.settle(row)?;
+        let (key_source, key_id) = (source.to_owned(), source_message_id.to_owned());
+        let row = self
+            .read(move |connection| {
+                Ok(connection
+                    .prepare_cached(SELECT_DELIVERY)?
+                    .query_row(params![key_source, key_id], DeliveryRow::from_sqlite)
+                    .optional()?)
+            })
+            .await?;
         row.map(|row| row.into_delivery(source, source_message_id))
             .transpose()
     }

@@ -1,10 +1,11 @@
-//! Group commit: every write of the SQLite store runs on its one write connection, and the
-//! writes that queue up while a transaction commits share the next one.
+//! Group commit: every write of the SQLite store runs on its one write connection, owned by a
+//! thread of its own, and the writes that queue up while a transaction commits share the next.
 //!
 //! SQLite has one writer per file, and a commit costs more than the statements before it (the
-//! WAL append, the lock, the thread hand-offs). One commit per call capped a process at a few
-//! hundred cold tickets a second; calls made while one commit is under way now wait for it and
-//! then commit together, so that the number of commits falls as the load rises.
+//! WAL append, the sync, the lock). Calls made while one commit is under way wait for it and
+//! then commit together, so that the number of commits falls as the load rises. The writer is
+//! a plain thread: a whole batch runs there with no hand-off per statement, and a caller pays
+//! one hand-off there and one back, however many statements its write makes.
 //!
 //! A write is a closure over the connection, run inside the batch's transaction and answered
 //! once the transaction has committed. When one write of a batch fails, the batch is rolled
@@ -12,69 +13,63 @@
 //! error (an unknown thread, a lost lease) never undoes or fails another's write. A write may
 //! therefore run twice, the first run undone: it must not act outside the database.
 //!
-//! The writes run in a task of their own, so that a caller whose call is cancelled never
-//! cancels the batch it shares with others: its write completes or fails as if it had waited.
+//! A caller whose call is cancelled never cancels the batch it shares with others: its write
+//! completes or fails as if it had waited.
+//!
+//! Writes never run on the calling task, not even where a commit does not wait for the disk
+//! (`synchronous = NORMAL`): the SQLite work then takes the caller's runtime thread from the
+//! tasks it runs, while the writer thread works beside them. Tried: on the unhandled bench's
+//! single-threaded client, running a write inline when the connection was free gave 0.17x of
+//! the floor at `NORMAL` against 0.25x with the hand-off (`cargo bench -p bridge --bench
+//! unhandled`, separate runs).
 
-use std::future::Future;
-use std::pin::Pin;
+use std::sync::mpsc;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions, Connection, Database, Sqlite, TransactionManager};
-use tokio::sync::{mpsc, oneshot};
+use rusqlite::Connection;
+use tokio::sync::oneshot;
 
+use super::connections::{ConnectOptions, keeps_connection};
 use crate::{Error, Result};
-
-type TransactionManagerOf = <Sqlite as Database>::TransactionManager;
-
-/// What a write closure returns: a future borrowing the connection and the write's data.
-pub(crate) type WriteFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
-
-/// A write: a closure over its data and the write connection (see the module docs).
-pub(crate) trait WriteFn<D, T>:
-    for<'a> Fn(&'a D, &'a mut SqliteConnection) -> WriteFuture<'a, T> + Send + Sync + 'static
-{
-}
-
-impl<D, T, F> WriteFn<D, T> for F where
-    F: for<'a> Fn(&'a D, &'a mut SqliteConnection) -> WriteFuture<'a, T> + Send + Sync + 'static
-{
-}
 
 /// The most writes one transaction takes; more wait for the next.
 const MAX_BATCH: usize = 256;
 
-/// The store's side of the writer task.
+/// The store's side of the writer thread.
 pub(super) struct Writer {
-    jobs: mpsc::UnboundedSender<Box<dyn Job>>,
+    jobs: mpsc::Sender<Box<dyn Job>>,
 }
 
 impl Writer {
-    /// Starts the writer task on the current runtime, opening the connection on first use.
-    pub(super) fn start(options: SqliteConnectOptions) -> Self {
-        let (jobs, queue) = mpsc::unbounded_channel();
-        tokio::spawn(run(options, queue));
-        Self { jobs }
+    /// Starts the writer thread, which opens the connection on first use. The thread ends
+    /// when the store is closed or dropped.
+    pub(super) fn start(options: ConnectOptions) -> Result<Self> {
+        let (jobs, queue) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("meya-links-sqlite-writer".into())
+            .spawn(move || run(&options, &queue))
+            .map_err(|error| {
+                Error::Backend(format!("the SQLite writer thread did not start: {error}").into())
+            })?;
+        Ok(Self { jobs })
     }
 
-    /// Runs `write` over `data` in the next group transaction, answering once it committed.
-    pub(super) async fn write<D, T, F>(&self, data: D, write: F) -> Result<T>
+    /// Runs `write` in the next group transaction, answering once it committed.
+    pub(super) async fn write<T, F>(&self, write: F) -> Result<T>
     where
-        D: Send + Sync + 'static,
         T: Send + 'static,
-        F: WriteFn<D, T>,
+        F: FnMut(&Connection) -> Result<T> + Send + 'static,
     {
-        self.submit(data, write, Mode::Grouped).await
+        self.submit(write, Mode::Grouped).await
     }
 
     /// Runs `write` alone, outside any transaction of ours (for migrations, which manage
     /// their own), after the writes queued before it.
-    pub(super) async fn write_alone<D, T, F>(&self, data: D, write: F) -> Result<T>
+    pub(super) async fn write_alone<T, F>(&self, write: F) -> Result<T>
     where
-        D: Send + Sync + 'static,
         T: Send + 'static,
-        F: WriteFn<D, T>,
+        F: FnMut(&Connection) -> Result<T> + Send + 'static,
     {
-        self.submit(data, write, Mode::Alone).await
+        self.submit(write, Mode::Alone).await
     }
 
     /// Closes the connection once the writes queued before have run; later writes fail.
@@ -85,15 +80,13 @@ impl Writer {
         }
     }
 
-    async fn submit<D, T, F>(&self, data: D, write: F, mode: Mode) -> Result<T>
+    async fn submit<T, F>(&self, write: F, mode: Mode) -> Result<T>
     where
-        D: Send + Sync + 'static,
         T: Send + 'static,
-        F: WriteFn<D, T>,
+        F: FnMut(&Connection) -> Result<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job = Pending {
-            data,
             write,
             mode,
             outcome: None,
@@ -105,11 +98,7 @@ impl Writer {
 }
 
 fn stopped() -> Error {
-    Error::Backend(
-        "the SQLite store's writer has stopped: the store was closed, or the runtime it was \
-         opened on has shut down"
-            .into(),
-    )
+    Error::Backend("the SQLite store's writer has stopped: the store was closed".into())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -123,10 +112,7 @@ enum Mode {
 trait Job: Send {
     fn mode(&self) -> Mode;
     /// Runs the write; answers how it went.
-    fn run<'c>(
-        &'c mut self,
-        connection: &'c mut SqliteConnection,
-    ) -> Pin<Box<dyn Future<Output = Ran> + Send + 'c>>;
+    fn run(&mut self, connection: &Connection) -> Ran;
     /// Answers the caller with the write's outcome (its transaction committed, or it failed).
     fn answer(self: Box<Self>);
     /// Answers the caller with an error: the transaction did not commit.
@@ -143,41 +129,34 @@ enum Ran {
     FailedConnection,
 }
 
-struct Pending<D, T, F> {
-    data: D,
+struct Pending<T, F> {
     write: F,
     mode: Mode,
     outcome: Option<Result<T>>,
     reply: Option<oneshot::Sender<Result<T>>>,
 }
 
-impl<D, T, F> Job for Pending<D, T, F>
+impl<T, F> Job for Pending<T, F>
 where
-    D: Send + Sync + 'static,
     T: Send + 'static,
-    F: WriteFn<D, T>,
+    F: FnMut(&Connection) -> Result<T> + Send + 'static,
 {
     fn mode(&self) -> Mode {
         self.mode
     }
 
-    fn run<'c>(
-        &'c mut self,
-        connection: &'c mut SqliteConnection,
-    ) -> Pin<Box<dyn Future<Output = Ran> + Send + 'c>> {
-        Box::pin(async move {
-            let outcome = (self.write)(&self.data, connection).await;
-            let ran = match &outcome {
-                Ok(_) => Ran::Succeeded,
-                Err(Error::Backend(source)) => match source.downcast_ref::<sqlx::Error>() {
-                    Some(error) if !keeps_connection(error) => Ran::FailedConnection,
-                    _ => Ran::Failed,
-                },
-                Err(_) => Ran::Failed,
-            };
-            self.outcome = Some(outcome);
-            ran
-        })
+    fn run(&mut self, connection: &Connection) -> Ran {
+        let outcome = (self.write)(connection);
+        let ran = match &outcome {
+            Ok(_) => Ran::Succeeded,
+            Err(Error::Backend(source)) => match source.downcast_ref::<rusqlite::Error>() {
+                Some(error) if keeps_connection(error) => Ran::Failed,
+                _ => Ran::FailedConnection,
+            },
+            Err(_) => Ran::Failed,
+        };
+        self.outcome = Some(outcome);
+        ran
     }
 
     fn answer(mut self: Box<Self>) {
@@ -206,11 +185,8 @@ impl Job for Close {
         Mode::Close
     }
 
-    fn run<'c>(
-        &'c mut self,
-        _: &'c mut SqliteConnection,
-    ) -> Pin<Box<dyn Future<Output = Ran> + Send + 'c>> {
-        Box::pin(async { Ran::Succeeded })
+    fn run(&mut self, _: &Connection) -> Ran {
+        Ran::Succeeded
     }
 
     fn answer(mut self: Box<Self>) {
@@ -224,28 +200,25 @@ impl Job for Close {
     }
 }
 
-/// The writer task: takes what has queued, runs it, and so on until the store is dropped or
+/// The writer thread: takes what has queued, runs it, and so on until the store is dropped or
 /// closed.
-async fn run(options: SqliteConnectOptions, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
-    let mut connection: Option<SqliteConnection> = None;
+fn run(options: &ConnectOptions, queue: &mpsc::Receiver<Box<dyn Job>>) {
+    let mut connection: Option<Connection> = None;
     let mut waiting: Option<Box<dyn Job>> = None;
     loop {
         // A job held back from the last batch goes first, before anything new is awaited.
         let first = match waiting.take() {
             Some(job) => job,
-            None => match queue.recv().await {
-                Some(job) => job,
-                None => break,
+            None => match queue.recv() {
+                Ok(job) => job,
+                Err(mpsc::RecvError) => break,
             },
         };
         match first.mode() {
             Mode::Close => {
-                if let Some(open) = connection.take()
-                    && let Err(error) = open.close().await
-                {
-                    tracing::debug!(error = %error, "closing the SQLite write connection failed");
-                }
-                queue.close();
+                // Dropping the connection closes it (and checkpoints the WAL if it is the
+                // file's last).
+                drop(connection.take());
                 first.answer();
                 // Writes queued behind the close fail: the store is closed.
                 while let Ok(job) = queue.try_recv() {
@@ -254,12 +227,15 @@ async fn run(options: SqliteConnectOptions, mut queue: mpsc::UnboundedReceiver<B
                 break;
             }
             Mode::Alone => {
-                let Some(open) = connect(&mut connection, &options).await else {
-                    first.fail(not_opened(&options));
-                    continue;
+                let open = match connect(&mut connection, options) {
+                    Ok(open) => open,
+                    Err(error) => {
+                        first.fail(error);
+                        continue;
+                    }
                 };
                 let mut job = first;
-                if job.run(open).await == Ran::FailedConnection {
+                if job.run(open) == Ran::FailedConnection {
                     connection = None;
                 }
                 job.answer();
@@ -276,17 +252,18 @@ async fn run(options: SqliteConnectOptions, mut queue: mpsc::UnboundedReceiver<B
                         Err(_) => break,
                     }
                 }
-                match connect(&mut connection, &options).await {
-                    Some(open) => {
-                        if !commit_batch(open, batch).await {
-                            // The connection may be broken (its worker gone, the file
-                            // replaced): the next write opens a new one.
+                match connect(&mut connection, options) {
+                    Ok(open) => {
+                        if !commit_batch(open, batch) {
+                            // The connection is not to be trusted (the file read-only, an
+                            // I/O error): the next write opens a new one.
                             connection = None;
                         }
                     }
-                    None => {
+                    Err(error) => {
+                        let reason = error.to_string();
                         for job in batch {
-                            job.fail(not_opened(&options));
+                            job.fail(Error::Backend(reason.clone().into()));
                         }
                     }
                 }
@@ -295,43 +272,39 @@ async fn run(options: SqliteConnectOptions, mut queue: mpsc::UnboundedReceiver<B
     }
 }
 
-fn not_opened(options: &SqliteConnectOptions) -> Error {
-    Error::Backend(
-        format!(
-            "the SQLite file {} could not be opened for writing",
-            options.get_filename().display()
-        )
-        .into(),
-    )
-}
-
 /// The write connection, opened if needed, outside any transaction.
-async fn connect<'c>(
-    connection: &'c mut Option<SqliteConnection>,
-    options: &SqliteConnectOptions,
-) -> Option<&'c mut SqliteConnection> {
-    if let Some(open) = connection.as_mut()
-        && TransactionManagerOf::get_transaction_depth(open) > 0
-        && TransactionManagerOf::rollback(open).await.is_err()
+fn connect<'c>(
+    connection: &'c mut Option<Connection>,
+    options: &ConnectOptions,
+) -> Result<&'c mut Connection> {
+    if let Some(open) = connection.as_ref()
+        && !open.is_autocommit()
+        && open.execute_batch("ROLLBACK").is_err()
     {
         *connection = None;
     }
-    if connection.is_none() {
-        match options.connect().await {
-            Ok(open) => *connection = Some(open),
+    match connection {
+        Some(open) => Ok(open),
+        None => match options.open_writer() {
+            Ok(open) => Ok(connection.insert(open)),
             Err(error) => {
                 tracing::warn!(error = %error, "could not open the SQLite write connection");
-                return None;
+                Err(Error::Backend(
+                    format!(
+                        "the SQLite file {} could not be opened for writing: {error}",
+                        options.path.display()
+                    )
+                    .into(),
+                ))
             }
-        }
+        },
     }
-    connection.as_mut()
 }
 
 /// Runs a batch in one transaction and answers each write; when a write fails, runs each
 /// alone instead. Answers whether the connection is still usable.
-async fn commit_batch(connection: &mut SqliteConnection, mut batch: Vec<Box<dyn Job>>) -> bool {
-    match run_in_transaction(connection, &mut batch).await {
+fn commit_batch(connection: &Connection, mut batch: Vec<Box<dyn Job>>) -> bool {
+    match run_in_transaction(connection, &mut batch) {
         Ok(Transaction::Committed) => {
             for job in batch {
                 job.answer();
@@ -373,7 +346,7 @@ async fn commit_batch(connection: &mut SqliteConnection, mut batch: Vec<Box<dyn 
     }
     let mut jobs = batch.into_iter();
     while let Some(mut job) = jobs.next() {
-        let broken = match run_in_transaction(connection, std::slice::from_mut(&mut job)).await {
+        let broken = match run_in_transaction(connection, std::slice::from_mut(&mut job)) {
             Ok(Transaction::Committed) => {
                 job.answer();
                 false
@@ -397,28 +370,6 @@ async fn commit_batch(connection: &mut SqliteConnection, mut batch: Vec<Box<dyn 
     true
 }
 
-/// Whether the write connection is still good after `error`: SQLite reported it (a
-/// constraint, a busy file, a full disk), rather than the connection failing. A connection
-/// that met a read-only file or an I/O error keeps refusing writes after the cause is gone
-/// (SQLite remembers it), so it is replaced too.
-pub(super) fn keeps_connection(error: &sqlx::Error) -> bool {
-    /// SQLite's primary result codes after which a connection is not trusted again.
-    const READONLY: i64 = 8;
-    const IOERR: i64 = 10;
-    const CANTOPEN: i64 = 14;
-    const NOTADB: i64 = 26;
-    match error {
-        sqlx::Error::Database(database) => {
-            let primary = database
-                .code()
-                .and_then(|code| code.parse::<i64>().ok())
-                .map(|code| code & 0xff);
-            !matches!(primary, Some(READONLY | IOERR | CANTOPEN | NOTADB))
-        }
-        _ => false,
-    }
-}
-
 /// How a transaction of writes ended (when it could begin and end at all).
 enum Transaction {
     /// Every write succeeded and the transaction committed.
@@ -429,21 +380,35 @@ enum Transaction {
 }
 
 /// Runs the writes in one transaction; `Err` when the transaction itself failed to begin,
-/// roll back or commit.
-async fn run_in_transaction(
-    connection: &mut SqliteConnection,
+/// roll back or commit (and then it is not left open).
+fn run_in_transaction(
+    connection: &Connection,
     batch: &mut [Box<dyn Job>],
-) -> std::result::Result<Transaction, sqlx::Error> {
-    let mut tx = connection.begin_with("BEGIN IMMEDIATE").await?;
+) -> rusqlite::Result<Transaction> {
+    connection.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
     for (index, job) in batch.iter_mut().enumerate() {
-        let ran = job.run(&mut tx).await;
+        let ran = job.run(connection);
         if ran != Ran::Succeeded {
-            tx.rollback().await?;
+            rollback(connection)?;
             return Ok(Transaction::RolledBack { failed: index, ran });
         }
     }
-    tx.commit().await?;
+    if let Err(error) = connection
+        .prepare_cached("COMMIT")
+        .and_then(|mut commit| commit.execute([]))
+    {
+        // A commit that failed (a full disk) may leave the transaction open.
+        if !connection.is_autocommit() {
+            rollback(connection)?;
+        }
+        return Err(error);
+    }
     Ok(Transaction::Committed)
+}
+
+fn rollback(connection: &Connection) -> rusqlite::Result<()> {
+    connection.prepare_cached("ROLLBACK")?.execute([])?;
+    Ok(())
 }
 
 /// What the writes undone with a write that broke the connection answer.
@@ -455,6 +420,6 @@ fn connection_failed() -> Error {
     )
 }
 
-fn uncommitted(error: &sqlx::Error) -> Error {
+fn uncommitted(error: &rusqlite::Error) -> Error {
     Error::Backend(format!("the SQLite write could not be committed: {error}").into())
 }

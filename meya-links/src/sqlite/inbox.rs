@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use sqlx::sqlite::SqliteConnection;
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use super::SqliteBackend;
@@ -53,19 +53,23 @@ const REQUEUE: &str = "UPDATE inbox SET state = 'pending', ready_at_ms = 0, atte
 
 impl SqliteBackend {
     pub(super) async fn push_inbox(&self, message: &InboxMessage) -> Result<InboxPush> {
-        let push = (message.clone(), to_millis(self.clock.now()));
+        let message = message.clone();
+        let now = to_millis(self.clock.now());
         let id: Option<i64> = self
-            .write(push, |(message, now), connection| {
-                Box::pin(async move {
-                    Ok(sqlx::query_scalar(PUSH)
-                        .bind(&message.source)
-                        .bind(&message.ordering_key)
-                        .bind(message.dedup_key.as_deref())
-                        .bind(message.payload.as_slice())
-                        .bind(*now)
-                        .fetch_optional(connection)
-                        .await?)
-                })
+            .write(move |connection| {
+                Ok(connection
+                    .prepare_cached(PUSH)?
+                    .query_row(
+                        params![
+                            message.source,
+                            message.ordering_key,
+                            message.dedup_key,
+                            message.payload,
+                            now
+                        ],
+                        |row| row.get(0),
+                    )
+                    .optional()?)
             })
             .await?;
         Ok(id.map_or(InboxPush::Duplicate, |id| InboxPush::Recorded { id }))
@@ -79,20 +83,8 @@ impl SqliteBackend {
         let now = to_millis(self.clock.now());
         let lease_until_ms = now.saturating_add(lease_millis(lease));
         let token = Uuid::new_v4();
-        let take = (token, lease_until_ms, now, max_batch);
         let rows = self
-            .write(
-                take,
-                |(token, lease_until_ms, now, max_batch), connection| {
-                    Box::pin(lease_next(
-                        connection,
-                        token,
-                        *lease_until_ms,
-                        *now,
-                        *max_batch,
-                    ))
-                },
-            )
+            .write(move |connection| lease_next(connection, &token, lease_until_ms, now, max_batch))
             .await?;
         let lease_until = from_millis(lease_until_ms);
         Ok(rows
@@ -104,43 +96,29 @@ impl SqliteBackend {
     pub(super) async fn finish_inbox(
         &self,
         entry: &InboxEntry,
-        new_state: &str,
+        new_state: &'static str,
         ready_at_ms: i64,
         error: Option<&str>,
     ) -> Result<()> {
         let now = to_millis(self.clock.now());
-        let finished = new_state != state::PENDING;
-        let finish = (
-            new_state.to_owned(),
-            ready_at_ms,
-            error.map(str::to_owned),
-            finished.then_some(now),
-            entry.id,
-            entry.token,
-        );
-        let lost = entry.lost();
+        let finished_at = (new_state != state::PENDING).then_some(now);
+        let error = error.map(str::to_owned);
+        let (id, token) = (entry.id, entry.token.hyphenated().to_string());
         let done = self
-            .write(
-                finish,
-                |(new_state, ready_at_ms, error, finished_at, id, token), connection| {
-                    Box::pin(async move {
-                        let done = sqlx::query(FINISH)
-                            .bind(new_state)
-                            .bind(*ready_at_ms)
-                            .bind(error.as_deref())
-                            .bind(*finished_at)
-                            .bind(new_state != state::DONE)
-                            .bind(*id)
-                            .bind(token.hyphenated().to_string())
-                            .execute(connection)
-                            .await?;
-                        Ok(done.rows_affected())
-                    })
-                },
-            )
+            .write(move |connection| {
+                Ok(connection.prepare_cached(FINISH)?.execute(params![
+                    new_state,
+                    ready_at_ms,
+                    error,
+                    finished_at,
+                    new_state != state::DONE,
+                    id,
+                    token
+                ])?)
+            })
             .await?;
         if done == 0 {
-            return Err(lost);
+            return Err(entry.lost());
         }
         Ok(())
     }
@@ -157,27 +135,32 @@ impl SqliteBackend {
     }
 
     pub(super) async fn inbox_counts(&self) -> Result<InboxStats> {
-        let mut reader = self.reader().await?;
-        let rows =
-            sqlx::query_as("SELECT state, COUNT(*), MIN(recorded_at_ms) FROM inbox GROUP BY state")
-                .fetch_all(&mut *reader)
-                .await;
-        let rows: Vec<(String, i64, Option<i64>)> = reader.settle(rows)?;
+        let rows = self
+            .read(|connection| {
+                let mut counts = connection.prepare_cached(
+                    "SELECT state, COUNT(*), MIN(recorded_at_ms) FROM inbox GROUP BY state",
+                )?;
+                let rows = counts
+                    .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+                    .collect::<rusqlite::Result<Vec<(String, i64, Option<i64>)>>>()?;
+                Ok(rows)
+            })
+            .await?;
         Ok(stats_from(rows))
     }
 
     pub(super) async fn purge_inbox(&self, done_before: SystemTime) -> Result<u64> {
-        self.write(to_millis(done_before), |done_before, connection| {
-            Box::pin(async move {
-                let purged =
-                    sqlx::query("DELETE FROM inbox WHERE state = 'done' AND finished_at_ms < ?1")
-                        .bind(*done_before)
-                        .execute(connection)
-                        .await?;
-                Ok(purged.rows_affected())
+        let done_before = to_millis(done_before);
+        let purged = self
+            .write(move |connection| {
+                Ok(connection
+                    .prepare_cached(
+                        "DELETE FROM inbox WHERE state = 'done' AND finished_at_ms < ?1",
+                    )?
+                    .execute(params![done_before])?)
             })
-        })
-        .await
+            .await?;
+        Ok(u64::try_from(purged).unwrap_or(u64::MAX))
     }
 
     pub(super) async fn list_failed(
@@ -185,25 +168,25 @@ impl SqliteBackend {
         after_id: i64,
         limit: usize,
     ) -> Result<Vec<FailedInboxEntry>> {
-        let mut reader = self.reader().await?;
-        let rows = sqlx::query_as(LIST_FAILED)
-            .bind(after_id)
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&mut *reader)
-            .await;
-        let rows: Vec<FailedRow> = reader.settle(rows)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .read(move |connection| {
+                let mut failed = connection.prepare_cached(LIST_FAILED)?;
+                let rows = failed
+                    .query_map(params![after_id, limit], failed_row)?
+                    .collect::<rusqlite::Result<Vec<FailedRow>>>()?;
+                Ok(rows)
+            })
+            .await?;
         Ok(rows.into_iter().map(FailedInboxEntry::from).collect())
     }
 
     pub(super) async fn requeue(&self, entry_id: i64) -> Result<bool> {
-        self.write(entry_id, |entry_id, connection| {
-            Box::pin(async move {
-                let done = sqlx::query(REQUEUE)
-                    .bind(*entry_id)
-                    .execute(connection)
-                    .await?;
-                Ok(done.rows_affected() > 0)
-            })
+        self.write(move |connection| {
+            Ok(connection
+                .prepare_cached(REQUEUE)?
+                .execute(params![entry_id])?
+                > 0)
         })
         .await
     }
@@ -211,41 +194,71 @@ impl SqliteBackend {
 
 /// Leases the next batch (see [`Inbox::inbox_take`](crate::Inbox::inbox_take)) under
 /// `token`, in the caller's transaction.
-async fn lease_next(
-    connection: &mut SqliteConnection,
+fn lease_next(
+    connection: &Connection,
     token: &Uuid,
     lease_until_ms: i64,
     now: i64,
     max_batch: usize,
 ) -> Result<Vec<InboxRow>> {
-    let head: Option<(i64, String)> = sqlx::query_as(NEXT_HEAD)
-        .bind(now)
-        .fetch_optional(&mut *connection)
-        .await?;
+    let head: Option<(i64, String)> = connection
+        .prepare_cached(NEXT_HEAD)?
+        .query_row(params![now], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
     let Some((head_id, ordering_key)) = head else {
         return Ok(Vec::new());
     };
     let mut ids = vec![head_id];
     if max_batch > 1 {
-        let followers: Vec<(i64, i64)> = sqlx::query_as(FOLLOWERS)
-            .bind(&ordering_key)
-            .bind(head_id)
-            .bind(i64::try_from(max_batch - 1).unwrap_or(i64::MAX))
-            .fetch_all(&mut *connection)
-            .await?;
+        let mut followers = connection.prepare_cached(FOLLOWERS)?;
+        let followers = followers
+            .query_map(
+                params![
+                    ordering_key,
+                    head_id,
+                    i64::try_from(max_batch - 1).unwrap_or(i64::MAX)
+                ],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?
+            .collect::<rusqlite::Result<Vec<(i64, i64)>>>()?;
         ids.extend(ready_run(followers, now));
     }
     let token_text = token.hyphenated().to_string();
+    let mut lease = connection.prepare_cached(LEASE)?;
     for id in &ids {
-        sqlx::query(LEASE)
-            .bind(lease_until_ms)
-            .bind(&token_text)
-            .bind(id)
-            .execute(&mut *connection)
-            .await?;
+        lease.execute(params![lease_until_ms, token_text, id])?;
     }
-    Ok(sqlx::query_as(LEASED)
-        .bind(&token_text)
-        .fetch_all(connection)
-        .await?)
+    let mut leased = connection.prepare_cached(LEASED)?;
+    let rows = leased
+        .query_map(params![token_text], inbox_row)?
+        .collect::<rusqlite::Result<Vec<InboxRow>>>()?;
+    Ok(rows)
+}
+
+/// A row of [`LEASED`].
+fn inbox_row(row: &Row<'_>) -> rusqlite::Result<InboxRow> {
+    Ok(InboxRow {
+        id: row.get(0)?,
+        source: row.get(1)?,
+        ordering_key: row.get(2)?,
+        dedup_key: row.get(3)?,
+        payload: row.get(4)?,
+        attempts: row.get(5)?,
+        last_error: row.get(6)?,
+        recorded_at_ms: row.get(7)?,
+    })
+}
+
+/// A row of [`LIST_FAILED`].
+fn failed_row(row: &Row<'_>) -> rusqlite::Result<FailedRow> {
+    Ok(FailedRow {
+        id: row.get(0)?,
+        source: row.get(1)?,
+        ordering_key: row.get(2)?,
+        dedup_key: row.get(3)?,
+        payload: row.get(4)?,
+        attempts: row.get(5)?,
+        last_error: row.get(6)?,
+        finished_at_ms: row.get(7)?,
+    })
 }

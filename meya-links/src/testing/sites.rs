@@ -44,6 +44,7 @@ impl StoreSite for MemorySite {
 pub struct SqliteSite {
     dir: tempfile::TempDir,
     clock: ManualClock,
+    synchronous: crate::SqliteSynchronous,
 }
 
 #[cfg(feature = "sqlite")]
@@ -58,6 +59,18 @@ impl SqliteSite {
         Self {
             dir,
             clock: ManualClock::starting_now(),
+            synchronous: crate::SqliteSynchronous::default(),
+        }
+    }
+
+    /// A site whose stores open at `synchronous`.
+    ///
+    /// # Panics
+    /// As [`new`](Self::new).
+    pub fn with_synchronous(synchronous: crate::SqliteSynchronous) -> Self {
+        Self {
+            synchronous,
+            ..Self::new()
         }
     }
 
@@ -79,7 +92,9 @@ impl Default for SqliteSite {
 impl StoreSite for SqliteSite {
     #[allow(clippy::expect_used)]
     async fn open(&self) -> Arc<dyn LinkStore> {
-        let options = crate::SqliteOptions::default().clock(self.clock.clone());
+        let options = crate::SqliteOptions::default()
+            .clock(self.clock.clone())
+            .synchronous(self.synchronous);
         let store = crate::SqliteStore::open_with(self.path(), options)
             .await
             .expect("open the SQLite store");
@@ -132,7 +147,8 @@ impl PostgresSite {
             .await
             .expect("connect to TEST_POSTGRES_URL");
         let schema = format!("links_test_{}", uuid::Uuid::new_v4().simple());
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        // The schema name is ours (a fresh UUID), never outside input.
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
             .execute(&admin)
             .await
             .expect("create a test schema");
@@ -173,9 +189,12 @@ impl StoreSite for PostgresSite {
     }
 
     async fn cleanup(&self) {
-        let dropped = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema))
-            .execute(&self.admin)
-            .await;
+        let dropped = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA {} CASCADE",
+            self.schema
+        )))
+        .execute(&self.admin)
+        .await;
         if let Err(error) = dropped {
             eprintln!("could not drop test schema {}: {error}", self.schema);
         }
