@@ -57,9 +57,13 @@ fn verified(token: &str) -> Value {
     assert_eq!(header.kid.as_deref(), Some("app_key"));
     let mut validation = Validation::new(Algorithm::HS256);
     validation.required_spec_claims.clear();
-    jsonwebtoken::decode::<Value>(token, &DecodingKey::from_secret(b"key-secret"), &validation)
-        .unwrap()
-        .claims
+    jsonwebtoken::decode::<Value>(
+        token,
+        &DecodingKey::from_secret(b"key-secret").unwrap(),
+        &validation,
+    )
+    .unwrap()
+    .claims
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -45,12 +45,8 @@ fn sign<C: Serialize>(key_id: &str, key_secret: &str, claims: &C) -> Result<Stri
     }
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(key_id.to_owned());
-    jsonwebtoken::encode(
-        &header,
-        claims,
-        &EncodingKey::from_secret(key_secret.as_bytes()),
-    )
-    .map_err(Error::Jwt)
+    let key = EncodingKey::from_secret(key_secret.as_bytes()).map_err(Error::Jwt)?;
+    jsonwebtoken::encode(&header, claims, &key).map_err(Error::Jwt)
 }
 
 /// A user token for `external_id`, with no expiry.
