@@ -1,7 +1,7 @@
 //! The seed's filter evaluated against a webhook document (target <= 1 us), beside the same
 //! checks hand-written in Rust over the same document as the floor.
 //!
-//! Run: `cargo bench -p bridge`.
+//! Run: `cargo bench -p zendesk-sunco-bridge`.
 
 // A benchmark that meets a broken setup should stop loudly.
 #![allow(clippy::expect_used)]
@@ -9,8 +9,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use bridge::filter::{Filter, document};
 use serde_json::Value;
+use zendesk_sunco_bridge::filter::{Filter, document};
 use zendesk_support::inbound::parse_ticket_event;
 
 const SEED: &str = "ticket.tags:sunco_send AND ticket.status:(new OR open OR pending) \

@@ -7,7 +7,7 @@
 //! reply came a few minutes later (the comments of the last two minutes are looked at again
 //! on purpose, see the bridge's `agent_comments` docs). Times are medians.
 //!
-//! Run: `cargo bench -p bridge --bench history`.
+//! Run: `cargo bench -p zendesk-sunco-bridge --bench history`.
 
 // A benchmark that meets a broken setup should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -15,12 +15,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bridge::config::Config;
-use bridge::{Bridge, ZendeskWebhookOutcome, settled_comments_key};
 use meya_links::prelude::*;
 use meya_links::testing::CountingStore;
 use meya_links::{MemoryStore, SqliteStore, ThreadId, ZENDESK_SUPPORT};
 use sunshine_conversations::testing::FakeSunCo;
+use zendesk_sunco_bridge::config::Config;
+use zendesk_sunco_bridge::{Bridge, ZendeskWebhookOutcome, settled_comments_key};
 use zendesk_support::testing::FakeZendesk;
 
 const HISTORIES: [usize; 3] = [10, 100, 1_000];

@@ -20,7 +20,7 @@
 //! write is the store's own cost there) and 0.9x at 128 in flight with 20 ms fakes; PostgreSQL
 //! (with `TEST_POSTGRES_URL`) is reported beside it against the same targets.
 //!
-//! Run: `cargo bench -p bridge --bench unhandled`.
+//! Run: `cargo bench -p zendesk-sunco-bridge --bench unhandled`.
 
 // A benchmark that meets a broken setup should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -29,12 +29,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use bridge::Bridge;
-use bridge::config::Config;
 use meya_links::prelude::*;
 use meya_links::{MemoryStore, PostgresStore, SqliteOptions, SqliteStore, SqliteSynchronous};
 use serde_json::{Value, json};
 use sunshine_conversations::testing::FakeSunCo;
+use zendesk_sunco_bridge::Bridge;
+use zendesk_sunco_bridge::config::Config;
 use zendesk_support::inbound::parse_ticket_event;
 use zendesk_support::testing::FakeZendesk;
 

@@ -35,7 +35,7 @@ const LONGEST_WAIT_IN_A_CALL: std::time::Duration = std::time::Duration::from_se
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::sync::Arc;
-/// use bridge::{Bridge, config::Config};
+/// use zendesk_sunco_bridge::{Bridge, config::Config};
 /// use meya_links::SqliteStore;
 ///
 /// let config = Config::loader()

@@ -10,7 +10,7 @@ use scraper::{Html, Selector};
 /// appended as often as its links fail to match.
 ///
 /// ```
-/// # use bridge::carry_html_links;
+/// # use zendesk_sunco_bridge::carry_html_links;
 /// let body = "See our FAQ for details.";
 /// let html = r#"<p>See our <a href="https://acme.test/faq">FAQ</a> for details.</p>"#;
 /// assert_eq!(carry_html_links(body, html), "See our [FAQ](https://acme.test/faq) for details.");

@@ -1,4 +1,4 @@
-//! # bridge
+//! # zendesk-sunco-bridge
 //!
 //! Composes `zendesk-support`, `sunshine-conversations` and `meya-links` into the
 //! agent-initiated conversation flow: an agent's ticket tagged `sunco_send` reaches the
@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use bridge::{Bridge, config::Config};
+//! use zendesk_sunco_bridge::{Bridge, config::Config};
 //! use meya_links::SqliteStore;
 //!
 //! async fn start() -> Result<Bridge, Box<dyn std::error::Error>> {
@@ -106,3 +106,8 @@ pub use media::MAX_FILE_BYTES;
 pub use receiving::{Accepted, WebhookRejection};
 pub use threads::{CONVERSATION_KEY, MODE_KEY, PREVIOUS_TICKET_KEY};
 pub use worker::{BatchObserver, BatchOutcome, BatchReport, InboxWorker, WorkerOptions};
+
+/// The README's examples, compiled by `cargo test --doc` so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

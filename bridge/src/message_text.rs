@@ -3,7 +3,7 @@
 //! SunCo refuses a message whose `text` is longer than 4096 characters, and a `markdownText`
 //! whose *HTML rendering* is: its API description says of `markdownText` "Will be converted to
 //! `htmlText` upon reception. If converted `htmlText` exceeds 4096 characters, the message will
-//! be rejected." (`../shared/specs/sunshine-conversations/openapi.yaml`, schema
+//! be rejected." (SunCo's OpenAPI description of API v2, schema
 //! `markdownText`). So a Markdown comment full of links, whose source fits, can still be
 //! refused: `[docs](https://example.test/a/long/path)` is 40 characters of source and about
 //! 55 of HTML.

@@ -190,8 +190,8 @@ pub enum BatchOutcome {
 /// Each process learns of the limit from its own calls.
 ///
 /// ```no_run
-/// # async fn demo(bridge: bridge::Bridge, sigterm: impl std::future::Future<Output = ()> + Send) {
-/// use bridge::WorkerOptions;
+/// # async fn demo(bridge: zendesk_sunco_bridge::Bridge, sigterm: impl std::future::Future<Output = ()> + Send) {
+/// use zendesk_sunco_bridge::WorkerOptions;
 ///
 /// let worker = bridge.inbox_worker().options(WorkerOptions::default().concurrency(8));
 /// // Runs until the future completes (e.g. on SIGTERM), then finishes the batches in hand.

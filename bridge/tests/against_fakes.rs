@@ -10,10 +10,10 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bridge::config::Config;
-use bridge::{Bridge, SunCoEventOutcome, ZendeskWebhookOutcome};
 use meya_links::LinkStore;
 use sunshine_conversations::testing::{FakeSunCo, Fault, FaultRule};
+use zendesk_sunco_bridge::config::Config;
+use zendesk_sunco_bridge::{Bridge, SunCoEventOutcome, ZendeskWebhookOutcome};
 use zendesk_support::testing::FakeZendesk;
 
 /// Both fakes, an agent, a customer known to both, and a bridge on them.

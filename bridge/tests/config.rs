@@ -7,8 +7,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use bridge::config::{AutoReopen, Config, ConfigError, SEED_YAML, SunCoHost, ZendeskAuth};
 use serde_json::json;
+use zendesk_sunco_bridge::config::{
+    AutoReopen, Config, ConfigError, SEED_YAML, SunCoHost, ZendeskAuth,
+};
 use zendesk_support::TicketStatus;
 
 fn vault(path: &str) -> Option<String> {

@@ -4,9 +4,9 @@
 // Test helpers may panic: a panic is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use bridge::filter::{Filter, FilterError, MAX_DEPTH, Refusal, document};
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use zendesk_sunco_bridge::filter::{Filter, FilterError, MAX_DEPTH, Refusal, document};
 use zendesk_support::inbound::parse_ticket_event;
 
 const SEED: &str = "ticket.tags:sunco_send\n  AND ticket.status:(new OR open OR pending)\n  AND current_user.role:(NOT end-user)";

@@ -7,8 +7,8 @@
 // Test helpers may panic: a panic is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use bridge::filter::{Filter, Refusal};
 use serde_json::Value;
+use zendesk_sunco_bridge::filter::{Filter, Refusal};
 
 #[test]
 fn every_row_gets_meyas_answer_or_a_loud_refusal() {

@@ -10,7 +10,6 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bridge::{Accepted, BatchOutcome, Bridge, WorkerOptions};
 use common::*;
 use meya_links::{
     DeliveryState, LinkStore, ManualClock, MemoryStore, SUNSHINE_CONVERSATIONS, SqliteStore,
@@ -18,6 +17,7 @@ use meya_links::{
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, Request, ResponseTemplate};
+use zendesk_sunco_bridge::{Accepted, BatchOutcome, Bridge, WorkerOptions};
 
 const SUNCO_KEY: &str = "sunco-webhook-secret";
 

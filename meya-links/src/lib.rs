@@ -97,3 +97,8 @@ pub mod prelude {
 pub const ZENDESK_SUPPORT: &str = "zendesk.support";
 /// The integration name Meya gives Sunshine Conversations.
 pub const SUNSHINE_CONVERSATIONS: &str = "sunshine_conversations";
+
+/// The README's examples, compiled by `cargo test --doc` so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

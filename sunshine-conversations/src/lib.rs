@@ -71,3 +71,8 @@ pub use messages::{
 };
 pub use secrecy::{ExposeSecret, SecretString};
 pub use users::{Profile, User, Users};
+
+/// The README's examples, compiled by `cargo test --doc` so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

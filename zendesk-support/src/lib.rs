@@ -68,3 +68,8 @@ pub use triggers::{Action, Condition, Conditions, NewTrigger, Trigger, Triggers}
 pub use uploads::{Download, Upload, Uploads};
 pub use users::{NewUser, Role, User, Users};
 pub use webhooks::{NewWebhook, Webhook, WebhookAuthentication, Webhooks};
+
+/// The README's examples, compiled by `cargo test --doc` so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -2,7 +2,7 @@
 //! layers (a Meya YAML block, a TOML file, the environment) and checked all at once.
 //!
 //! ```
-//! use bridge::config::Config;
+//! use zendesk_sunco_bridge::config::Config;
 //!
 //! let config = Config::loader()
 //!     .toml(r#"
@@ -26,7 +26,7 @@
 //!     .build()?;
 //! assert!(config.markdown);
 //! assert!(config.extract_html_links); // Meya's default
-//! # Ok::<(), bridge::config::ConfigError>(())
+//! # Ok::<(), zendesk_sunco_bridge::config::ConfigError>(())
 //! ```
 
 use std::collections::BTreeMap;

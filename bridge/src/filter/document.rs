@@ -130,7 +130,7 @@ impl Needs {
 /// so terms on them are false.
 ///
 /// ```
-/// use bridge::filter::document;
+/// use zendesk_sunco_bridge::filter::document;
 /// use zendesk_support::inbound::parse_ticket_event;
 ///
 /// let event = parse_ticket_event(br#"{"ticket":{"id":"4021","status":"Open",

@@ -9,7 +9,7 @@
 //! Meya's answers) is the proof; `generate.py` there rebuilds it with luqum itself.
 //!
 //! ```
-//! use bridge::filter::Filter;
+//! use zendesk_sunco_bridge::filter::Filter;
 //! use serde_json::json;
 //!
 //! let filter = Filter::parse(
@@ -21,7 +21,7 @@
 //!     "current_user": {"id": 9, "role": "agent"},
 //! });
 //! assert!(filter.matches(&document));
-//! # Ok::<(), bridge::filter::FilterError>(())
+//! # Ok::<(), zendesk_sunco_bridge::filter::FilterError>(())
 //! ```
 //!
 //! # The document

@@ -5,14 +5,14 @@
 
 use std::sync::Arc;
 
-use bridge::Bridge;
-use bridge::config::Config;
-use bridge::{CONVERSATION_KEY, MODE_KEY};
 use http::{HeaderMap, HeaderValue};
 use meya_links::{LinkStore, SUNSHINE_CONVERSATIONS, ThreadId, ZENDESK_SUPPORT};
 use serde_json::{Value, json};
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use zendesk_sunco_bridge::Bridge;
+use zendesk_sunco_bridge::config::Config;
+use zendesk_sunco_bridge::{CONVERSATION_KEY, MODE_KEY};
 use zendesk_support::inbound::{TicketEvent, parse_ticket_event, signed_headers};
 
 pub const SUNCO_USER: &str = "67a11490f0305f4a391e9f8a";

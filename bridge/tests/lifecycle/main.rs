@@ -14,13 +14,13 @@ mod refused_comments;
 
 use std::sync::Arc;
 
-use bridge::lifecycle::REPLACED_TICKET_KEY;
-use bridge::{SunCoEventOutcome, ZendeskWebhookOutcome};
 use common::*;
 use meya_links::{DeliveryState, LinkStore, MemoryStore, ThreadId, ZENDESK_SUPPORT};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use zendesk_sunco_bridge::lifecycle::REPLACED_TICKET_KEY;
+use zendesk_sunco_bridge::{SunCoEventOutcome, ZendeskWebhookOutcome};
 
 const SUNCO_KEY: &str = "sunco-webhook-secret";
 /// Where the bridge posts to the linked conversation.
@@ -77,7 +77,7 @@ async fn mount_messages(fakes: &Fakes) {
     .await;
 }
 
-async fn zendesk_webhook(bridge: &bridge::Bridge) -> ZendeskWebhookOutcome {
+async fn zendesk_webhook(bridge: &zendesk_sunco_bridge::Bridge) -> ZendeskWebhookOutcome {
     let body = payload("jane.doe+vip@example.com", "sunco_send", "Agent");
     bridge
         .handle_zendesk_webhook(&signed(&body, "target-pass"), body.as_bytes())
@@ -85,7 +85,7 @@ async fn zendesk_webhook(bridge: &bridge::Bridge) -> ZendeskWebhookOutcome {
         .unwrap()
 }
 
-fn comments_of(outcome: &ZendeskWebhookOutcome) -> &bridge::AgentCommentsOutcome {
+fn comments_of(outcome: &ZendeskWebhookOutcome) -> &zendesk_sunco_bridge::AgentCommentsOutcome {
     match outcome {
         ZendeskWebhookOutcome::Synced { comments, .. }
         | ZendeskWebhookOutcome::Unlinked { comments, .. } => comments,
@@ -94,7 +94,7 @@ fn comments_of(outcome: &ZendeskWebhookOutcome) -> &bridge::AgentCommentsOutcome
 }
 
 async fn reply(
-    bridge: &bridge::Bridge,
+    bridge: &zendesk_sunco_bridge::Bridge,
     event_id: &str,
     message_id: &str,
     text: &str,

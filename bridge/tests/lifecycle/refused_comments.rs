@@ -222,7 +222,11 @@ fn image(url: &str) -> Value {
     json!({"type": "image", "mediaUrl": url, "mediaType": "image/png", "text": "the box"})
 }
 
-async fn send_image(bridge: &bridge::Bridge, event_id: &str, url: &str) -> Vec<SunCoEventOutcome> {
+async fn send_image(
+    bridge: &zendesk_sunco_bridge::Bridge,
+    event_id: &str,
+    url: &str,
+) -> Vec<SunCoEventOutcome> {
     bridge
         .handle_sunco_webhook(
             &sunco_headers(SUNCO_KEY),
@@ -469,7 +473,7 @@ async fn two_updates_in_one_second_are_two_deliveries_and_a_retry_is_one() {
     assert!(
         reports
             .iter()
-            .all(|report| report.outcome == bridge::BatchOutcome::Done)
+            .all(|report| report.outcome == zendesk_sunco_bridge::BatchOutcome::Done)
     );
     let sent: Vec<String> = sent_messages(&fakes)
         .await

@@ -13,13 +13,13 @@ mod races_and_retries;
 
 use std::sync::Arc;
 
-use bridge::{CONVERSATION_KEY, MODE_KEY, SunCoEventOutcome, ZendeskWebhookOutcome};
 use common::*;
 use http::HeaderMap;
 use meya_links::{LinkStore, MemoryStore, SUNSHINE_CONVERSATIONS, SqliteStore, ZENDESK_SUPPORT};
 use serde_json::json;
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, ResponseTemplate};
+use zendesk_sunco_bridge::{CONVERSATION_KEY, MODE_KEY, SunCoEventOutcome, ZendeskWebhookOutcome};
 
 async fn a_reply_becomes_one_comment_by_the_requester(store: Arc<dyn LinkStore>) {
     let fakes = Fakes::start().await;

@@ -17,13 +17,13 @@ use settings_and_media::{
 
 use std::sync::Arc;
 
-use bridge::{Bridge, Error, Link, ZendeskWebhookOutcome};
 use common::*;
 use http::HeaderValue;
 use meya_links::{LinkStore, MemoryStore, SUNSHINE_CONVERSATIONS, SqliteStore, ZENDESK_SUPPORT};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path, query_param};
 use wiremock::{Mock, Request, ResponseTemplate};
+use zendesk_sunco_bridge::{Bridge, Error, Link, ZendeskWebhookOutcome};
 use zendesk_support::inbound::parse_ticket_event;
 
 async fn mount_comments(fakes: &Fakes) {
@@ -207,7 +207,7 @@ async fn a_cold_ticket_links_everything_and_delivers_agent_comments(store: Arc<d
     );
     assert_eq!(
         store
-            .thread_get(&thread, bridge::CONVERSATION_KEY)
+            .thread_get(&thread, zendesk_sunco_bridge::CONVERSATION_KEY)
             .await
             .unwrap()
             .as_deref(),

@@ -445,7 +445,7 @@ fn server_env(
         // Before the seed: its last lines are a table.
         format!(
             "api_timeout = \"500ms\"\nclaim_lease = \"10s\"\n{}",
-            bridge::config::SEED_TOML
+            zendesk_sunco_bridge::config::SEED_TOML
         ),
     )?;
     Ok([

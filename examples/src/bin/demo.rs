@@ -5,11 +5,11 @@
 use std::error::Error;
 use std::sync::Arc;
 
-use bridge::config::Config;
-use bridge::{Bridge, SunCoEventOutcome, ZendeskWebhookOutcome};
 use meya_links::prelude::*;
 use meya_links::{SUNSHINE_CONVERSATIONS, SqliteStore, ZENDESK_SUPPORT};
 use sunshine_conversations::testing::FakeSunCo;
+use zendesk_sunco_bridge::config::Config;
+use zendesk_sunco_bridge::{Bridge, SunCoEventOutcome, ZendeskWebhookOutcome};
 use zendesk_support::testing::FakeZendesk;
 
 const EMAIL: &str = "jane.doe@example.com";
@@ -63,7 +63,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let dir = tempfile::tempdir()?;
     let store = Arc::new(SqliteStore::open(dir.path().join("bridge.db")).await?);
     let config = Config::loader()
-        .toml(bridge::config::SEED_TOML)?
+        .toml(zendesk_sunco_bridge::config::SEED_TOML)?
         .env_with(|name| {
             let value = match name {
                 "ZENDESK_SUBDOMAIN" => "acme".to_owned(),

@@ -20,12 +20,12 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use bridge::Bridge;
-use bridge::config::{Config, SEED_TOML, ZendeskAuth};
 use clap::Parser;
 use meya_links::MemoryStore;
 use serde_json::{Value, json};
 use sunshine_conversations::ExposeSecret;
+use zendesk_sunco_bridge::Bridge;
+use zendesk_sunco_bridge::config::{Config, SEED_TOML, ZendeskAuth};
 use zendesk_support::inbound::TRIGGER_PAYLOAD;
 use zendesk_support::{Action, Condition, Conditions, NewTrigger, NewWebhook};
 

@@ -20,7 +20,7 @@
 //! (`synchronous = NORMAL`): the SQLite work then takes the caller's runtime thread from the
 //! tasks it runs, while the writer thread works beside them. Tried: on the unhandled bench's
 //! single-threaded client, running a write inline when the connection was free gave 0.17x of
-//! the floor at `NORMAL` against 0.25x with the hand-off (`cargo bench -p bridge --bench
+//! the floor at `NORMAL` against 0.25x with the hand-off (`cargo bench -p zendesk-sunco-bridge --bench
 //! unhandled`, separate runs).
 
 use std::sync::mpsc;

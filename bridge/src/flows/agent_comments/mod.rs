@@ -15,7 +15,7 @@
 //!   how far its comments are settled (see [`settled_comments_key`]), and a webhook reads
 //!   the newest page and claims only the comments after that point, plus those of the last
 //!   two minutes (comments may commit out of id order). One Zendesk read and seven store
-//!   calls per new comment at 10 or 1,000 earlier comments (`cargo bench -p bridge --bench
+//!   calls per new comment at 10 or 1,000 earlier comments (`cargo bench -p zendesk-sunco-bridge --bench
 //!   history`).
 
 mod window;

@@ -17,13 +17,13 @@ use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use bridge::{BatchOutcome, BatchReport};
 use hmac::{Hmac, Mac};
 use meya_links::prelude::*;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use zendesk_sunco_bridge::{BatchOutcome, BatchReport};
 
 const COOKIE: &str = "bridge_admin";
 /// The latest batches kept for the page.

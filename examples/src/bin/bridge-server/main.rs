@@ -3,7 +3,7 @@
 //! Routes: `POST /webhooks/zendesk`, `POST /webhooks/sunco`, `GET /healthz`, `GET /` (the
 //! messenger page) and `POST /messenger/jwt` (its token), plus the stand-in login's
 //! `POST /login` and `POST /logout`. Configuration comes from the environment (`ZENDESK_*`,
-//! `SUNCO_*`, see `bridge::config::ENVIRONMENT`; for the page `SUNCO_INTEGRATION_ID`,
+//! `SUNCO_*`, see `zendesk_sunco_bridge::config::ENVIRONMENT`; for the page `SUNCO_INTEGRATION_ID`,
 //! `MESSENGER_TOKEN_LIFETIME` and `SUNCO_WEB_MESSENGER_VERSION`), Meya's
 //! settings from the TOML file named by `BRIDGE_CONFIG` (default: the seed's), the link store
 //! from `LINK_STORE_URL` (default `sqlite://bridge.db`; `postgres://...` for several
@@ -37,13 +37,13 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use bridge::config::{Config, SEED_TOML};
-use bridge::{Accepted, Bridge, WebhookRejection, WorkerOptions};
 use examples::{link_store_url_from_env, open_link_store};
 use messenger::Messenger;
 use operations::Operations;
 use tokio::sync::watch;
 use tracing::{info, warn};
+use zendesk_sunco_bridge::config::{Config, SEED_TOML};
+use zendesk_sunco_bridge::{Accepted, Bridge, WebhookRejection, WorkerOptions};
 
 /// Webhook bodies larger than this are refused (Zendesk's and SunCo's are a few KiB).
 const MAX_BODY: usize = 1024 * 1024;

@@ -49,8 +49,8 @@ pub(crate) enum WebRegion {
 
 impl WebRegion {
     /// The region for the SunCo API host the bridge is configured with.
-    pub(crate) fn for_host(host: &bridge::config::SunCoHost) -> Self {
-        use bridge::config::SunCoHost;
+    pub(crate) fn for_host(host: &zendesk_sunco_bridge::config::SunCoHost) -> Self {
+        use zendesk_sunco_bridge::config::SunCoHost;
         match host {
             SunCoHost::SmoochUs => WebRegion::Default,
             SunCoHost::SmoochEu => WebRegion::Region("eu-1".into()),
@@ -552,7 +552,7 @@ mod tests {
 
     #[test]
     fn the_web_messenger_talks_to_the_bridges_sunco_host() {
-        use bridge::config::SunCoHost;
+        use zendesk_sunco_bridge::config::SunCoHost;
         assert_eq!(
             WebRegion::for_host(&SunCoHost::SmoochUs),
             WebRegion::Default
