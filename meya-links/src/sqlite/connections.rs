@@ -104,6 +104,14 @@ pub(super) fn keeps_connection(error: &rusqlite::Error) -> bool {
     }
 }
 
+/// The SQLite error behind a store error, when that is what it is.
+pub(super) fn sqlite_cause(error: &Error) -> Option<&rusqlite::Error> {
+    match error {
+        Error::Backend(source) => source.downcast_ref(),
+        _ => None,
+    }
+}
+
 /// SQLite asked to wait for another connection holding the file.
 fn is_busy(error: &rusqlite::Error) -> bool {
     matches!(
@@ -143,11 +151,7 @@ impl Connections {
     {
         self.check_open()?;
         match self.readers.read_now(&read) {
-            Err(Error::Backend(source))
-                if source
-                    .downcast_ref::<rusqlite::Error>()
-                    .is_some_and(is_busy) =>
-            {
+            Err(error) if sqlite_cause(&error).is_some_and(is_busy) => {
                 let readers = Arc::clone(&self.readers);
                 let waited = tokio::task::spawn_blocking(move || readers.read_waiting(&read))
                     .await
@@ -229,10 +233,8 @@ fn run_on<T>(
         None => held.insert(options.open_reader()?),
     };
     let done = read(connection);
-    if let Err(Error::Backend(source)) = &done
-        && source
-            .downcast_ref::<rusqlite::Error>()
-            .is_some_and(|error| !keeps_connection(error))
+    if let Err(error) = &done
+        && sqlite_cause(error).is_some_and(|error| !keeps_connection(error))
     {
         tracing::warn!("replacing an SQLite read connection that failed");
         *held = None;
@@ -343,8 +345,7 @@ mod tests {
         };
         let busy = connections.readers.read_now(&count);
         assert!(
-            matches!(&busy, Err(Error::Backend(source))
-                if source.downcast_ref::<rusqlite::Error>().is_some_and(is_busy)),
+            matches!(&busy, Err(error) if sqlite_cause(error).is_some_and(is_busy)),
             "{busy:?}"
         );
         // The lock ends while (or before) the read waits for it: the read succeeds either way.

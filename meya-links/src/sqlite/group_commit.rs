@@ -28,7 +28,7 @@ use std::sync::mpsc;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::connections::{ConnectOptions, keeps_connection};
+use super::connections::{ConnectOptions, keeps_connection, sqlite_cause};
 use crate::{Error, Result};
 
 /// The most writes one transaction takes; more wait for the next.
@@ -149,10 +149,13 @@ where
         let outcome = (self.write)(connection);
         let ran = match &outcome {
             Ok(_) => Ran::Succeeded,
-            Err(Error::Backend(source)) => match source.downcast_ref::<rusqlite::Error>() {
-                Some(error) if keeps_connection(error) => Ran::Failed,
-                _ => Ran::FailedConnection,
-            },
+            // A backend error leaves the connection untrusted, unless SQLite reported it and
+            // the connection survives it (a constraint, a busy file).
+            Err(error @ Error::Backend(_))
+                if !sqlite_cause(error).is_some_and(keeps_connection) =>
+            {
+                Ran::FailedConnection
+            }
             Err(_) => Ran::Failed,
         };
         self.outcome = Some(outcome);
@@ -279,7 +282,7 @@ fn connect<'c>(
 ) -> Result<&'c mut Connection> {
     if let Some(open) = connection.as_ref()
         && !open.is_autocommit()
-        && open.execute_batch("ROLLBACK").is_err()
+        && rollback(open).is_err()
     {
         *connection = None;
     }
