@@ -1,6 +1,15 @@
 //! Attachments: upload a file and get a `mediaUrl` to send in an image or file message.
 //!
 //! Reference: <https://developer.zendesk.com/api-reference/conversations/#tag/Attachments>
+//!
+//! ```no_run
+//! # async fn demo(client: sunshine_conversations::Client) -> sunshine_conversations::Result<()> {
+//! let png: Vec<u8> = std::fs::read("receipt.png").unwrap_or_default();
+//! let uploaded = client.attachments().upload("receipt.png", "image/png", png).await?;
+//! // ... send it in an image message, and later:
+//! client.attachments().remove(&uploaded.media_url).await?;
+//! # Ok(()) }
+//! ```
 
 use bytes::Bytes;
 use reqwest::Method;
@@ -67,5 +76,25 @@ impl Attachments<'_> {
         };
         let envelope: AttachmentEnvelope = decode(self.client.send(call).await?).await?;
         Ok(envelope.attachment)
+    }
+
+    /// Deletes an uploaded file by its `mediaUrl`; messages that show it show it no more.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an empty URL; see [`Error`].
+    pub async fn remove(&self, media_url: &str) -> Result<()> {
+        if media_url.trim().is_empty() {
+            return Err(Error::Config("the media URL is empty".into()));
+        }
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Removal<'a> {
+            media_url: &'a str,
+        }
+        let url = self.client.app_url(&["attachments", "remove"], None)?;
+        let call = Call::new(Method::POST, url)
+            .json(&Removal { media_url })?
+            .idempotent(true);
+        self.client.execute(call).await
     }
 }

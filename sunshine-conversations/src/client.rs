@@ -26,6 +26,15 @@ pub(crate) const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// Refuses an empty id or name before a request is built: SunCo would read an empty path
+/// segment as another route.
+pub(crate) fn non_empty(what: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::Config(format!("the {what} is empty")));
+    }
+    Ok(())
+}
+
 pub(crate) fn encode(text: &str) -> String {
     utf8_percent_encode(text, COMPONENT).to_string()
 }
@@ -427,7 +436,16 @@ impl Client {
     /// The URL of `v2/apps/{appId}/` followed by `segments`, each percent-encoded, and an
     /// optional query string built by the caller.
     pub(crate) fn app_url(&self, segments: &[&str], query: Option<&str>) -> Result<Url> {
-        let mut path = format!("v2/apps/{}", encode(&self.inner.app_id));
+        let mut path = Vec::with_capacity(segments.len() + 2);
+        path.extend(["apps", self.inner.app_id.as_str()]);
+        path.extend_from_slice(segments);
+        self.v2_url(&path, query)
+    }
+
+    /// The URL of `v2/` followed by `segments`, each percent-encoded, and an optional query
+    /// string built by the caller: for the account-level calls (`v2/apps`).
+    pub(crate) fn v2_url(&self, segments: &[&str], query: Option<&str>) -> Result<Url> {
+        let mut path = String::from("v2");
         for segment in segments {
             path.push('/');
             path.push_str(&encode(segment));
@@ -463,6 +481,33 @@ impl Client {
     ) -> Result<T> {
         let call = Call::new(Method::POST, self.app_url(segments, None)?).json(body)?;
         decode(self.send(call).await?).await
+    }
+
+    /// Sends a call and reads the field `key` of its answer (`{"app": {..}}`).
+    pub(crate) async fn fetch<T: DeserializeOwned>(
+        &self,
+        call: Call,
+        key: &'static str,
+    ) -> Result<T> {
+        let bytes = body_bytes(self.send(call).await?).await?;
+        crate::envelope::field(&bytes, key)
+    }
+
+    /// Sends a call and reads the list under `key` of its answer (a missing or `null` list
+    /// is empty): for the lists SunCo does not page.
+    pub(crate) async fn fetch_list<T: DeserializeOwned>(
+        &self,
+        call: Call,
+        key: &'static str,
+    ) -> Result<Vec<T>> {
+        let bytes = body_bytes(self.send(call).await?).await?;
+        Ok(crate::envelope::listing(&bytes, key)?.items)
+    }
+
+    /// Sends a call whose answer carries nothing (SunCo answers `{}`).
+    pub(crate) async fn execute(&self, call: Call) -> Result<()> {
+        let bytes = body_bytes(self.send(call).await?).await?;
+        crate::envelope::nothing(&bytes)
     }
 
     /// Sends a call with auth and retries; answers the successful response or the error.
@@ -571,11 +616,15 @@ impl Client {
 
 /// Decodes a JSON answer, naming the field that failed.
 pub(crate) async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T> {
-    let bytes = response
+    decode_bytes(&body_bytes(response).await?)
+}
+
+/// Reads a whole answer.
+pub(crate) async fn body_bytes(response: reqwest::Response) -> Result<Bytes> {
+    response
         .bytes()
         .await
-        .map_err(|error| Error::Http(error.without_url()))?;
-    decode_bytes(&bytes)
+        .map_err(|error| Error::Http(error.without_url()))
 }
 
 pub(crate) fn decode_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {

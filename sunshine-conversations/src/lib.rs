@@ -6,14 +6,21 @@
 //! - [`Client`]: built with [`Client::builder`] for one app, on a Zendesk account's host
 //!   (`https://{subdomain}.zendesk.com/sc`), legacy Smooch US or EU, or any base URL;
 //!   [`Auth`] is an API key as basic auth or an app-scoped JWT.
-//! - Resources: [`users`](Client::users) (get or find by id or external id, create),
-//!   [`conversations`](Client::conversations) (list a user's, create a personal one),
-//!   [`messages`](Client::messages) (post as the business, list),
-//!   [`attachments`](Client::attachments) (upload), [`integrations`](Client::integrations)
-//!   (create a custom integration with a webhook, read its secret).
+//! - Resources, every operation of API v2 but the OAuth browser flow:
+//!   [`apps`](Client::apps), [`app_keys`](Client::app_keys), [`users`](Client::users),
+//!   [`clients`](Client::clients), [`devices`](Client::devices),
+//!   [`conversations`](Client::conversations), [`participants`](Client::participants),
+//!   [`messages`](Client::messages), [`activities`](Client::activities),
+//!   [`attachments`](Client::attachments), [`integrations`](Client::integrations),
+//!   [`integration_keys`](Client::integration_keys), [`webhooks`](Client::webhooks),
+//!   [`switchboards`](Client::switchboards) and
+//!   [`switchboard_actions`](Client::switchboard_actions) (pass, offer, accept, release
+//!   control).
+//! - Lists: one [`Page`] with `send()`, or every item over all pages with `stream()` (a
+//!   `Stream`) or `all()`; cursors as SunCo gives them, guarded against a repeated one.
 //! - [`jwt`]: the user token the web and mobile SDKs log in with.
 //! - [`inbound`]: the calls SunCo makes to *your* service: `X-API-Key` verification and the
-//!   v2 event envelope. (The integration that sends them is made with
+//!   v2 event envelope, every documented event type typed. (The integration that sends them is made with
 //!   [`Client::integrations`].)
 //! - Errors: one [`Error`]; SunCo's `{"errors":[..]}` bodies become an [`ApiError`].
 //! - `testing` (feature): `FakeSunCo`, a stateful SunCo app on loopback with fault injection,
@@ -43,34 +50,67 @@
 //! # Ok(()) }
 //! ```
 
+mod activities;
+mod app_keys;
+mod apps;
 mod attachments;
 mod client;
+mod clients;
 mod conversations;
+mod devices;
+mod envelope;
 mod error;
 pub mod inbound;
+mod integration_keys;
 mod integrations;
 pub mod jwt;
 mod messages;
 mod open_enum;
+mod pagination;
+mod participants;
+mod switchboard_actions;
+mod switchboards;
 mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod timestamp;
 mod users;
+mod webhooks;
 
+pub use activities::{Activities, Activity, ActivityAuthor};
+pub use app_keys::{ApiKey, AppKeys};
+pub use apps::{App, AppSettings, AppUpdate, Apps, NewApp};
 pub use attachments::{Attachment, Attachments};
 pub use client::{Auth, Client, ClientBuilder, DEFAULT_TIMEOUT, Host, RetryPolicy};
-pub use conversations::{
-    Conversation, ConversationPage, ConversationType, Conversations, ListConversations, UserFilter,
+pub use clients::{
+    ChannelClient, ClientStatus, Clients, Confirmation, ConfirmationType, NewClient, Target,
 };
+pub use conversations::{
+    Conversation, ConversationPage, ConversationType, ConversationUpdate, Conversations,
+    ConversionChannel, ConversionEvents, InteractiveDataRef, ListConversations, MAX_PARTICIPANTS,
+    NewConversation, ParticipantRef, SwitchboardIntegrationRef, UserFilter,
+};
+pub use devices::{Device, DeviceType, Devices};
 pub use error::{ApiError, Error, Result};
-pub use integrations::{Integration, IntegrationWebhook, Integrations};
+pub use integration_keys::IntegrationKeys;
+pub use integrations::{
+    Integration, IntegrationUpdate, IntegrationWebhook, Integrations, ListIntegrations,
+    NewIntegration,
+};
 pub use messages::{
     Author, AuthorType, AuthorUser, BusinessAuthor, Content, ListMessages, MAX_TEXT_CHARS,
     MediaContent, Message, MessagePage, Messages, NewContent, NewMessage, Source, TextContent,
 };
+pub use pagination::{List, MAX_PAGES, Page};
+pub use participants::{ClientAssociation, Participant, Participants};
 pub use secrecy::{ExposeSecret, SecretString};
-pub use users::{Profile, User, Users};
+pub use switchboard_actions::SwitchboardActions;
+pub use switchboards::{
+    NewSwitchboardIntegration, Switchboard, SwitchboardIntegration, SwitchboardIntegrationUpdate,
+    SwitchboardUpdate, Switchboards,
+};
+pub use users::{Identity, NewUser, Profile, User, UserUpdate, Users};
+pub use webhooks::{NewWebhook, WebhookUpdate, Webhooks};
 
 /// The README's examples, compiled by `cargo test --doc` so that they stay true.
 #[cfg(doctest)]

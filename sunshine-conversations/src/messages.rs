@@ -1,14 +1,31 @@
-//! Messages: post as the business, and list a conversation's.
+//! Messages: post as the business, list a conversation's, delete one or all.
 //!
 //! Reference: <https://developer.zendesk.com/api-reference/conversations/#tag/Messages>
+//!
+//! ```no_run
+//! # async fn demo(client: sunshine_conversations::Client) -> sunshine_conversations::Result<()> {
+//! use sunshine_conversations::{NewContent, NewMessage};
+//!
+//! let conversation = "c616a583e4c240a871818541";
+//! let posted = client
+//!     .messages()
+//!     .post(conversation, &NewMessage::new(NewContent::text("Your order shipped")))
+//!     .await?;
+//! // Every message, newest page first:
+//! let history = client.messages().list(conversation).all().await?;
+//! assert!(history.iter().any(|message| message.id == posted[0].id));
+//! # Ok(()) }
+//! ```
 
 use reqwest::Method;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use crate::client::{Call, decode, encode};
-use crate::conversations::Meta;
+use futures_util::stream::BoxStream;
+
+use crate::client::{Call, decode, non_empty};
 use crate::open_enum::open_enum;
+use crate::pagination::{Direction, List};
 use crate::{Client, Error, Result};
 
 /// The most characters SunCo accepts in a message's text, counted as its JavaScript service
@@ -364,8 +381,6 @@ impl NewMessage {
 struct MessagesEnvelope {
     #[serde(default)]
     messages: Vec<Message>,
-    #[serde(default)]
-    meta: Meta,
 }
 
 /// One page of a conversation's messages, newest page first.
@@ -416,6 +431,33 @@ impl<'c> Messages<'c> {
         Ok(envelope.messages)
     }
 
+    /// Deletes one message (for everyone: it disappears from the user's clients that
+    /// support deletion).
+    ///
+    /// # Errors
+    /// See [`Error`].
+    pub async fn delete(&self, conversation_id: &str, message_id: &str) -> Result<()> {
+        non_empty("conversation id", conversation_id)?;
+        non_empty("message id", message_id)?;
+        let url = self.client.app_url(
+            &["conversations", conversation_id, "messages", message_id],
+            None,
+        )?;
+        self.client.execute(Call::new(Method::DELETE, url)).await
+    }
+
+    /// Deletes every message of a conversation; the conversation stays.
+    ///
+    /// # Errors
+    /// See [`Error`].
+    pub async fn delete_all(&self, conversation_id: &str) -> Result<()> {
+        non_empty("conversation id", conversation_id)?;
+        let url = self
+            .client
+            .app_url(&["conversations", conversation_id, "messages"], None)?;
+        self.client.execute(Call::new(Method::DELETE, url)).await
+    }
+
     /// Starts a listing of a conversation's messages: the newest page first.
     pub fn list(&self, conversation_id: &str) -> ListMessages<'c> {
         ListMessages {
@@ -426,20 +468,35 @@ impl<'c> Messages<'c> {
     }
 }
 
-/// A messages listing, sent with [`send`](Self::send).
+/// A messages listing, sent with [`send`](Self::send) (one page), or walked back to the
+/// first message with [`stream`](Self::stream) and [`all`](Self::all).
 #[derive(Debug)]
-#[must_use = "nothing is sent until `send`"]
+#[must_use = "nothing is sent until `send`, `all` or `stream`"]
 pub struct ListMessages<'c> {
     client: &'c Client,
     conversation_id: String,
     before: Option<String>,
 }
 
-impl ListMessages<'_> {
+impl<'c> ListMessages<'c> {
     /// The page before a cursor (older messages).
     pub fn before(mut self, cursor: impl Into<String>) -> Self {
         self.before = Some(cursor.into());
         self
+    }
+
+    fn to_list(&self) -> List<'c, Message> {
+        let list = List::in_app(
+            self.client,
+            &["conversations", &self.conversation_id, "messages"],
+            "messages",
+            Direction::Backwards,
+            |item: &Message| &item.id,
+        );
+        match &self.before {
+            Some(cursor) => list.before(cursor.clone()),
+            None => list,
+        }
     }
 
     /// Fetches one page (up to 100 messages).
@@ -447,21 +504,26 @@ impl ListMessages<'_> {
     /// # Errors
     /// See [`Error`].
     pub async fn send(&self) -> Result<MessagePage> {
-        let query = self
-            .before
-            .as_ref()
-            .map(|cursor| format!("page[before]={}", encode(cursor)));
-        let url = self.client.app_url(
-            &["conversations", &self.conversation_id, "messages"],
-            query.as_deref(),
-        )?;
-        let envelope: MessagesEnvelope =
-            decode(self.client.send(Call::new(Method::GET, url)).await?).await?;
-        let before_cursor = envelope.meta.before_cursor.filter(|c| !c.is_empty());
+        let page = self.to_list().send().await?;
         Ok(MessagePage {
-            messages: envelope.messages,
-            has_more: envelope.meta.has_more && before_cursor.is_some(),
-            before_cursor,
+            messages: page.items,
+            has_more: page.has_more,
+            before_cursor: page.before_cursor,
         })
+    }
+
+    /// Every message from here back to the conversation's first: the newest page first,
+    /// each page oldest first, read as the stream is polled.
+    pub fn stream(self) -> BoxStream<'c, Result<Message>> {
+        self.to_list().stream()
+    }
+
+    /// Every message from here back to the first, collected in the order
+    /// [`stream`](Self::stream) yields them.
+    ///
+    /// # Errors
+    /// See [`Error`].
+    pub async fn all(self) -> Result<Vec<Message>> {
+        self.to_list().all().await
     }
 }

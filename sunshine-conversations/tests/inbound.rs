@@ -4,8 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use http::{HeaderMap, HeaderValue};
+use serde_json::json;
 use sunshine_conversations::inbound::{self, EventPayload, MessageEvent, WebhookError};
-use sunshine_conversations::{AuthorType, Content};
+use sunshine_conversations::{Activity, AuthorType, Content};
 
 fn message_event(body: &str) -> MessageEvent {
     let envelope = inbound::parse(body.as_bytes()).unwrap();
@@ -79,9 +80,11 @@ fn our_own_business_message_is_recognised() {
 fn unknown_event_and_content_types_keep_their_json() {
     let envelope = inbound::parse(include_str!("fixtures/unknown_types.json").as_bytes()).unwrap();
     assert_eq!(envelope.events.len(), 3);
-    assert!(
-        matches!(&envelope.events[0].payload, EventPayload::Unknown(raw) if raw["activity"]["type"] == "typing:start")
-    );
+    // Typed since the other documented events were: the typing event beside the unknown ones.
+    let EventPayload::ConversationTyping(typing) = &envelope.events[0].payload else {
+        panic!("{:?}", envelope.events[0].payload)
+    };
+    assert_eq!(typing.activity.kind, Some(Activity::TypingStart));
     let EventPayload::ConversationMessage(carousel) = &envelope.events[1].payload else {
         panic!()
     };
@@ -152,4 +155,202 @@ fn the_api_key_is_checked() {
         inbound::verify_api_key(&headers, ""),
         Err(WebhookError::WrongApiKey)
     );
+}
+
+/// One envelope with every event type SunCo's API description documents, each shaped as its
+/// schema says: each reads as its own variant.
+#[test]
+fn every_documented_event_type_is_typed() {
+    let conversation = json!({"id": "c1", "type": "personal",
+        "activeSwitchboardIntegration": {"id": "sbi1", "name": "bot",
+            "integrationId": "i1", "integrationType": "custom"}});
+    let user = json!({"id": "u1", "externalId": "jane@example.com", "authenticated": true});
+    let client = json!({"id": "cl1", "type": "whatsapp", "status": "active",
+        "integrationId": "i2", "externalId": "+12125552368"});
+    let delivery = json!({"user": user, "conversation": conversation,
+        "message": {"id": "m1"}, "destination": {"type": "whatsapp", "integrationId": "i2"},
+        "externalMessages": [{"id": "wamid.1"}], "isFinalEvent": false});
+    let mut failure = delivery.clone();
+    failure["error"] = json!({"code": "blocked", "message": "The user blocked the business"});
+    failure["isFinalEvent"] = json!(true);
+    let events = [
+        (
+            "conversation:create",
+            json!({"conversation": conversation,
+            "creationReason": "proactiveMessaging", "user": user,
+            "referral": {"code": "spring", "details": {"source": "ADS"}}}),
+        ),
+        (
+            "conversation:join",
+            json!({"conversation": conversation, "user": user}),
+        ),
+        (
+            "conversation:leave",
+            json!({"conversation": conversation, "user": user}),
+        ),
+        ("conversation:remove", json!({"conversation": conversation})),
+        (
+            "conversation:read",
+            json!({"conversation": conversation,
+            "activity": {"type": "conversation:read", "author": {"type": "user", "userId": "u1"}}}),
+        ),
+        (
+            "conversation:typing",
+            json!({"conversation": conversation,
+            "activity": {"type": "typing:stop"}}),
+        ),
+        (
+            "conversation:postback",
+            json!({"conversation": conversation, "user": user,
+            "postback": {"payload": "BUY_NOW", "metadata": {"sku": "42"}}}),
+        ),
+        (
+            "conversation:referral",
+            json!({"conversation": conversation, "user": user,
+            "referral": {"code": "qr-17"}}),
+        ),
+        ("conversation:message:delivery:channel", delivery.clone()),
+        ("conversation:message:delivery:user", delivery),
+        ("conversation:message:delivery:failure", failure),
+        (
+            "client:add",
+            json!({"user": user, "client": client, "reason": "channelLinking"}),
+        ),
+        (
+            "client:remove",
+            json!({"user": user, "client": client, "reason": "linkFailed",
+            "error": {"code": "unknown"}}),
+        ),
+        (
+            "client:update",
+            json!({"conversation": conversation, "user": user,
+            "client": client, "reason": "confirmed"}),
+        ),
+        (
+            "user:merge",
+            json!({
+            "mergedUsers": {"surviving": user, "discarded": {"id": "u2"}},
+            "mergedConversations": {"surviving": conversation, "discarded": {"id": "c2"}},
+            "reason": "channelLinking"}),
+        ),
+        (
+            "user:update",
+            json!({"user": user, "reason": "authentication"}),
+        ),
+        ("user:remove", json!({"user": {"id": "u1"}})),
+    ];
+    let body = json!({"app": {"id": "app1"}, "webhook": {"id": "wh1", "version": "v2"},
+        "events": events.iter().enumerate().map(|(n, (kind, payload))| json!({
+            "id": format!("ev{n}"), "type": kind,
+            "createdAt": "2026-11-26T12:00:00.000Z", "payload": payload})).collect::<Vec<_>>()});
+    let envelope = inbound::parse(body.to_string().as_bytes()).unwrap();
+    assert_eq!(envelope.events.len(), events.len());
+    let payloads: Vec<&EventPayload> = envelope.events.iter().map(|e| &e.payload).collect();
+
+    let EventPayload::ConversationCreate(created) = payloads[0] else {
+        panic!("{:?}", payloads[0])
+    };
+    assert_eq!(
+        created.creation_reason.as_deref(),
+        Some("proactiveMessaging")
+    );
+    assert_eq!(
+        created.referral.as_ref().unwrap().code.as_deref(),
+        Some("spring")
+    );
+    assert_eq!(
+        created
+            .conversation
+            .active_switchboard_integration
+            .as_ref()
+            .unwrap()
+            .name
+            .as_deref(),
+        Some("bot")
+    );
+    let EventPayload::ConversationJoin(joined) = payloads[1] else {
+        panic!("{:?}", payloads[1])
+    };
+    assert_eq!(joined.user.external_id.as_deref(), Some("jane@example.com"));
+    assert!(matches!(payloads[2], EventPayload::ConversationLeave(left) if left.user.id == "u1"));
+    assert!(
+        matches!(payloads[3], EventPayload::ConversationRemove(gone) if gone.conversation.id == "c1")
+    );
+    let EventPayload::ConversationRead(read) = payloads[4] else {
+        panic!("{:?}", payloads[4])
+    };
+    assert_eq!(read.activity.kind, Some(Activity::ConversationRead));
+    let EventPayload::ConversationTyping(typing) = payloads[5] else {
+        panic!("{:?}", payloads[5])
+    };
+    assert_eq!(typing.activity.kind, Some(Activity::TypingStop));
+    let EventPayload::ConversationPostback(postback) = payloads[6] else {
+        panic!("{:?}", payloads[6])
+    };
+    assert_eq!(postback.postback.payload.as_deref(), Some("BUY_NOW"));
+    let EventPayload::ConversationReferral(referral) = payloads[7] else {
+        panic!("{:?}", payloads[7])
+    };
+    assert_eq!(
+        referral.referral.as_ref().unwrap().code.as_deref(),
+        Some("qr-17")
+    );
+    let EventPayload::MessageDeliveryChannel(channel) = payloads[8] else {
+        panic!("{:?}", payloads[8])
+    };
+    assert_eq!(channel.external_messages[0].id.as_deref(), Some("wamid.1"));
+    assert_eq!(channel.message.as_ref().unwrap().id.as_deref(), Some("m1"));
+    assert!(
+        matches!(payloads[9], EventPayload::MessageDeliveryUser(user) if user.is_final_event == Some(false))
+    );
+    let EventPayload::MessageDeliveryFailure(failed) = payloads[10] else {
+        panic!("{:?}", payloads[10])
+    };
+    assert_eq!(
+        failed.error.as_ref().unwrap().code.as_deref(),
+        Some("blocked")
+    );
+    let EventPayload::ClientAdd(added) = payloads[11] else {
+        panic!("{:?}", payloads[11])
+    };
+    assert_eq!(added.client.external_id.as_deref(), Some("+12125552368"));
+    assert_eq!(added.reason.as_deref(), Some("channelLinking"));
+    assert!(matches!(payloads[12], EventPayload::ClientRemove(removed) if removed.error.is_some()));
+    assert!(
+        matches!(payloads[13], EventPayload::ClientUpdate(updated) if updated.conversation.is_some())
+    );
+    let EventPayload::UserMerge(merged) = payloads[14] else {
+        panic!("{:?}", payloads[14])
+    };
+    assert_eq!(merged.merged_users.discarded.id, "u2");
+    assert_eq!(
+        merged.merged_conversations.as_ref().unwrap().discarded.id,
+        "c2"
+    );
+    assert!(
+        matches!(payloads[15], EventPayload::UserUpdate(updated) if updated.reason.as_deref() == Some("authentication"))
+    );
+    assert!(matches!(payloads[16], EventPayload::UserRemove(removed) if removed.user.id == "u1"));
+}
+
+/// A typed event whose payload does not fit its type (here a client without its id) is kept
+/// raw; the message beside it in the same envelope still reads, so it is not refused.
+#[test]
+fn a_misshapen_side_event_does_not_cost_the_message_beside_it() {
+    let body = json!({"app": {"id": "app1"}, "webhook": {"id": "wh1"}, "events": [
+        {"id": "ev1", "type": "client:update",
+         "payload": {"user": {"id": "u1"}, "client": {"type": "sdk"}, "reason": "matched"}},
+        {"id": "ev2", "type": "conversation:message",
+         "payload": {"conversation": {"id": "c1"},
+                     "message": {"id": "m1", "author": {"type": "user", "userId": "u1"},
+                                 "content": {"type": "text", "text": "hello"}}}}
+    ]});
+    let envelope = inbound::parse(body.to_string().as_bytes()).unwrap();
+    assert!(
+        matches!(&envelope.events[0].payload, EventPayload::Unknown(raw) if raw["reason"] == "matched")
+    );
+    let EventPayload::ConversationMessage(message) = &envelope.events[1].payload else {
+        panic!("{:?}", envelope.events[1].payload)
+    };
+    assert_eq!(message.message.content.text(), Some("hello"));
 }

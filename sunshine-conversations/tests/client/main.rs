@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 // The tests, by topic, in the files beside this one.
+mod operations;
 mod retries;
 
 use std::time::{Duration, Instant};

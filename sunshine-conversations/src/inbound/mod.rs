@@ -27,13 +27,9 @@
 //! ```
 
 use http::HeaderMap;
-use serde::{Deserialize, Deserializer};
-use serde_json::Value;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-
-use crate::conversations::ConversationType;
-use crate::messages::Message;
 
 /// The header SunCo sends the webhook secret in.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -123,73 +119,9 @@ pub struct Event {
     pub payload: EventPayload,
 }
 
-/// An event's payload, by type.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum EventPayload {
-    /// `conversation:message`: a message was sent (by the user, or by the business: this
-    /// SDK's own messages come back this way too).
-    ConversationMessage(Box<MessageEvent>),
-    /// Any other event type, with its raw payload.
-    Unknown(Value),
-}
+mod events;
 
-/// The payload of a `conversation:message` event.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[non_exhaustive]
-pub struct MessageEvent {
-    /// The conversation.
-    pub conversation: ConversationRef,
-    /// The message.
-    pub message: Message,
-}
-
-impl MessageEvent {
-    /// Whether the business wrote it (our own echo, an agent, a bot): the bridge ignores these.
-    pub fn is_from_business(&self) -> bool {
-        self.message.author.kind == crate::AuthorType::Business
-    }
-}
-
-/// The conversation of an event.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[non_exhaustive]
-pub struct ConversationRef {
-    /// Its id.
-    pub id: String,
-    /// Its type.
-    #[serde(rename = "type", default)]
-    pub kind: Option<ConversationType>,
-}
-
-impl<'de> Deserialize<'de> for Event {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Raw {
-            id: String,
-            #[serde(rename = "type")]
-            kind: String,
-            #[serde(default, with = "crate::timestamp::optional")]
-            created_at: Option<time::OffsetDateTime>,
-            #[serde(default)]
-            payload: Value,
-        }
-        let raw = Raw::deserialize(deserializer)?;
-        let payload = match raw.kind.as_str() {
-            "conversation:message" => EventPayload::ConversationMessage(Box::new(
-                serde_json::from_value(raw.payload).map_err(serde::de::Error::custom)?,
-            )),
-            _ => EventPayload::Unknown(raw.payload),
-        };
-        Ok(Event {
-            id: raw.id,
-            kind: raw.kind,
-            created_at: raw.created_at,
-            payload,
-        })
-    }
-}
+pub use events::*;
 
 /// Parses a webhook body (after [`verify_api_key`]).
 ///
