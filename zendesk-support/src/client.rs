@@ -410,6 +410,21 @@ impl Client {
         decode(self.send(call).await?).await
     }
 
+    /// Sends a call and reads the field `key` of its answer (`{"group": {..}}`).
+    pub(crate) async fn fetch<T: DeserializeOwned>(
+        &self,
+        call: Call,
+        key: &'static str,
+    ) -> Result<T> {
+        let bytes = body_bytes(self.send(call).await?).await?;
+        crate::envelope::field(&bytes, key)
+    }
+
+    /// Sends a call whose answer carries nothing the caller needs (`204 No Content`).
+    pub(crate) async fn execute(&self, call: Call) -> Result<()> {
+        body_bytes(self.send(call).await?).await.map(drop)
+    }
+
     /// Sends a call with auth and retries; answers the successful response or the error.
     pub(crate) async fn send(&self, call: Call) -> Result<reqwest::Response> {
         let retry = &self.inner.retry;
@@ -524,6 +539,37 @@ impl Client {
     }
 }
 
+/// Everything but RFC 3986's unreserved characters is escaped in a path segment, so that an
+/// id of the caller's (an upload token, a job id) stays one segment.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The most records Zendesk takes in one bulk call (`show_many`, `create_many`, ...).
+pub(crate) const MAX_BULK: usize = 100;
+
+/// Refuses a bulk call over [`MAX_BULK`] before it is sent (Zendesk would answer 400).
+pub(crate) fn check_many(what: &str, count: usize) -> Result<()> {
+    if count > MAX_BULK {
+        return Err(Error::Config(format!(
+            "{count} {what}s in one call; Zendesk takes at most {MAX_BULK}"
+        )));
+    }
+    Ok(())
+}
+
+/// Ids as Zendesk's `ids=1,2,3`.
+pub(crate) fn join_ids(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// `text` as one percent-encoded path segment.
+pub(crate) fn path_segment(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
+}
+
 /// The `Authorization` value, marked sensitive so that no HTTP layer logs it.
 pub(crate) fn sensitive_header(credentials: &secrecy::SecretString) -> Result<HeaderValue> {
     let mut value = HeaderValue::from_str(credentials.expose_secret())
@@ -534,11 +580,15 @@ pub(crate) fn sensitive_header(credentials: &secrecy::SecretString) -> Result<He
 
 /// Decodes a JSON answer, naming the field that failed.
 pub(crate) async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T> {
-    let bytes = response
+    decode_bytes(&body_bytes(response).await?)
+}
+
+/// Reads a whole answer.
+pub(crate) async fn body_bytes(response: reqwest::Response) -> Result<Bytes> {
+    response
         .bytes()
         .await
-        .map_err(|error| Error::Http(error.without_url()))?;
-    decode_bytes(&bytes)
+        .map_err(|error| Error::Http(error.without_url()))
 }
 
 pub(crate) fn decode_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {

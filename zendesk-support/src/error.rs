@@ -52,6 +52,16 @@ pub enum Error {
     /// The client was built or called with an invalid setting or argument.
     #[error("invalid configuration: {0}")]
     Config(String),
+
+    /// A bulk job was not finished within the time it was waited for; it may still finish:
+    /// read it again with [`JobStatuses::get`](crate::JobStatuses::get).
+    #[error("job {id} was not finished after {waited:?}")]
+    JobTimeout {
+        /// The job's id.
+        id: String,
+        /// How long it was waited for.
+        waited: Duration,
+    },
 }
 
 impl Error {
@@ -67,7 +77,10 @@ impl Error {
     /// happened: look for it before writing again.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Http(_) | Error::RateLimited { .. } | Error::Decode { .. } => true,
+            Error::Http(_)
+            | Error::RateLimited { .. }
+            | Error::Decode { .. }
+            | Error::JobTimeout { .. } => true,
             Error::Api(error) => retryable_status(error.status),
             Error::Unauthenticated(_) | Error::TooLarge { .. } | Error::Config(_) => false,
         }

@@ -38,11 +38,19 @@ mod audits;
 mod auth;
 mod client;
 mod comments;
+mod counts;
+mod envelope;
 mod error;
+mod group_memberships;
+mod groups;
 pub mod inbound;
+mod incremental;
+mod job_statuses;
 mod open_enum;
+mod organizations;
 mod pagination;
 mod request_budget;
+mod search;
 mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -57,8 +65,18 @@ pub use audits::{Audit, AuditsRequest};
 pub use auth::Auth;
 pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT, RetryPolicy};
 pub use comments::{Attachment, Comment, CommentWalk, CommentsRequest};
+pub use counts::Count;
 pub use error::{ApiError, Error, Result};
-pub use pagination::{MAX_PAGES, Page};
+pub use group_memberships::{GroupMembership, GroupMemberships};
+pub use groups::{Group, GroupUpdate, Groups};
+pub use incremental::{CustomObjectRecord, Incremental, TicketEvent};
+pub use job_statuses::{JobResult, JobState, JobStatus, JobStatuses};
+pub use organizations::{
+    NewOrganization, Organization, OrganizationIds, OrganizationMerge, OrganizationRelated,
+    OrganizationSubscription, OrganizationUpdate, Organizations,
+};
+pub use pagination::{List, MAX_PAGES, Page};
+pub use search::{MAX_SEARCH_RESULTS, Search, SearchResult, SearchType};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use tickets::{
     CreateTicket, NewComment, NewRequester, NewTicket, Ticket, TicketCreated, TicketStatus,

@@ -6,7 +6,10 @@
 
 // The tests, by topic, in the files beside this one.
 mod admin;
+mod oas;
+mod organizations;
 mod retries;
+mod search;
 mod uploads;
 
 use std::time::{Duration, Instant};
