@@ -39,6 +39,7 @@ mod auth;
 mod client;
 mod comments;
 mod counts;
+mod custom_statuses;
 mod envelope;
 mod error;
 mod group_memberships;
@@ -50,14 +51,19 @@ mod open_enum;
 mod organizations;
 mod pagination;
 mod request_budget;
+mod requests;
+mod satisfaction_ratings;
 mod search;
+mod tags;
 mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod ticket_fields;
 mod tickets;
 mod timestamp;
 mod triggers;
 mod uploads;
+mod user_identities;
 mod users;
 mod webhooks;
 
@@ -66,6 +72,7 @@ pub use auth::Auth;
 pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT, RetryPolicy};
 pub use comments::{Attachment, Comment, CommentWalk, CommentsRequest};
 pub use counts::Count;
+pub use custom_statuses::{CustomStatus, CustomStatusUpdate, CustomStatuses, TicketFormStatus};
 pub use error::{ApiError, Error, Result};
 pub use group_memberships::{GroupMembership, GroupMemberships};
 pub use groups::{Group, GroupUpdate, Groups};
@@ -76,14 +83,19 @@ pub use organizations::{
     OrganizationSubscription, OrganizationUpdate, Organizations,
 };
 pub use pagination::{List, MAX_PAGES, Page};
+pub use requests::{AnonymousRequester, NewRequest, Request, RequestUpdate, Requests};
+pub use satisfaction_ratings::{NewSatisfactionRating, SatisfactionRating, SatisfactionRatings};
 pub use search::{MAX_SEARCH_RESULTS, Search, SearchResult, SearchType};
 pub use secrecy::{ExposeSecret, SecretString};
+pub use tags::{TagCalls, TagCount, Tagged};
+pub use ticket_fields::{FieldOption, TicketField, TicketFieldUpdate, TicketFields};
 pub use tickets::{
     CreateTicket, NewComment, NewRequester, NewTicket, Ticket, TicketCreated, TicketStatus,
     TicketUpdate, TicketUpdated, Tickets,
 };
 pub use triggers::{Action, Condition, Conditions, NewTrigger, Trigger, Triggers};
 pub use uploads::{Download, Upload, Uploads};
+pub use user_identities::{NewIdentity, UserIdentities, UserIdentity};
 pub use users::{NewUser, Role, User, Users};
 pub use webhooks::{NewWebhook, Webhook, WebhookAuthentication, Webhooks};
 

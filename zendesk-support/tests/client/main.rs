@@ -6,8 +6,10 @@
 
 // The tests, by topic, in the files beside this one.
 mod admin;
+mod fields;
 mod oas;
 mod organizations;
+mod requests;
 mod retries;
 mod search;
 mod uploads;
