@@ -210,3 +210,52 @@ impl AuditsRequest<'_> {
         Ok(audits)
     }
 }
+
+impl<'c> Tickets<'c> {
+    /// Every audit of the account, newest first (a cursor export; archived tickets'
+    /// audits are not in it).
+    pub fn all_audits(&self) -> crate::List<'c, Audit> {
+        crate::List::new(
+            self.client,
+            "api/v2/ticket_audits",
+            "audits",
+            crate::pagination::Paging::IncrementalCursor,
+        )
+    }
+
+    /// Reads one audit of a ticket.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn audit(&self, ticket_id: i64, audit_id: i64) -> Result<Audit> {
+        let url = self
+            .client
+            .url(&format!("api/v2/tickets/{ticket_id}/audits/{audit_id}"))?;
+        self.client
+            .fetch(Call::new(Method::GET, url), "audit")
+            .await
+    }
+
+    /// How many audits a ticket has.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn count_audits(&self, ticket_id: i64) -> Result<crate::Count> {
+        self.client
+            .count(&format!("api/v2/tickets/{ticket_id}/audits/count"), &[])
+            .await
+    }
+
+    /// Makes the comment of an audit private. Safe to repeat.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn make_audit_private(&self, ticket_id: i64, audit_id: i64) -> Result<()> {
+        let url = self.client.url(&format!(
+            "api/v2/tickets/{ticket_id}/audits/{audit_id}/make_private"
+        ))?;
+        self.client
+            .execute(Call::new(Method::PUT, url).idempotent(true))
+            .await
+    }
+}

@@ -228,3 +228,155 @@ pub struct CommentWalk {
     /// repeated cursor or [`MAX_PAGES`].
     pub finished: bool,
 }
+
+/// A chat event of a messaging ticket, as Zendesk answers a chat redaction.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct ChatEvent {
+    /// Its id.
+    pub id: i64,
+    /// Its type, e.g. `ChatStartedEvent`.
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    /// Its content (`chat_id`, `history`, ...), as sent.
+    #[serde(default)]
+    pub value: Option<Value>,
+}
+
+impl<'c> crate::Tickets<'c> {
+    /// How many comments a ticket has.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn count_comments(&self, ticket_id: i64) -> Result<crate::Count> {
+        self.client
+            .count(&format!("api/v2/tickets/{ticket_id}/comments/count"), &[])
+            .await
+    }
+
+    /// Makes a public comment private. Safe to repeat.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn make_comment_private(&self, ticket_id: i64, comment_id: i64) -> Result<()> {
+        let url = self.client.url(&format!(
+            "api/v2/tickets/{ticket_id}/comments/{comment_id}/make_private"
+        ))?;
+        self.client
+            .execute(Call::new(Method::PUT, url).idempotent(true))
+            .await
+    }
+
+    /// Replaces `text` in a comment with `▇` characters for good; answers the comment.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn redact_comment_text(
+        &self,
+        ticket_id: i64,
+        comment_id: i64,
+        text: &str,
+    ) -> Result<Comment> {
+        #[derive(Serialize)]
+        struct Text<'a> {
+            text: &'a str,
+        }
+        let url = self.client.url(&format!(
+            "api/v2/tickets/{ticket_id}/comments/{comment_id}/redact"
+        ))?;
+        let call = Call::new(Method::PUT, url)
+            .json(&Text { text })?
+            .idempotent(true);
+        self.client.fetch(call, "comment").await
+    }
+
+    /// Redacts a comment in the Agent Workspace way: `html_body` is the comment's HTML with
+    /// the parts to remove wrapped in `<redact>` tags; `attachment_urls` names external
+    /// attachments to remove.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn redact_comment(
+        &self,
+        ticket_id: i64,
+        comment_id: i64,
+        html_body: &str,
+        attachment_urls: &[&str],
+    ) -> Result<Comment> {
+        #[derive(Serialize)]
+        struct Redaction<'a> {
+            ticket_id: i64,
+            html_body: &'a str,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            external_attachment_urls: &'a [&'a str],
+        }
+        let url = self
+            .client
+            .url(&format!("api/v2/comment_redactions/{comment_id}"))?;
+        let call = Call::new(Method::PUT, url)
+            .json(&Redaction {
+                ticket_id,
+                html_body,
+                external_attachment_urls: attachment_urls,
+            })?
+            .idempotent(true);
+        self.client.fetch(call, "comment").await
+    }
+
+    /// Redacts `text` from one message (`chat_index`) of a chat on a messaging ticket.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn redact_chat_text(
+        &self,
+        ticket_id: i64,
+        chat_id: &str,
+        chat_index: u32,
+        text: &str,
+    ) -> Result<ChatEvent> {
+        #[derive(Serialize)]
+        struct Redaction<'a> {
+            chat_id: &'a str,
+            chat_index: u32,
+            text: &'a str,
+        }
+        let url = self
+            .client
+            .url(&format!("api/v2/chat_redactions/{ticket_id}"))?;
+        let call = Call::new(Method::PUT, url)
+            .json(&Redaction {
+                chat_id,
+                chat_index,
+                text,
+            })?
+            .idempotent(true);
+        self.client.fetch(call, "chat_event").await
+    }
+
+    /// Redacts the files of some messages (`chat_indexes`) of a chat on a messaging ticket.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn redact_chat_files(
+        &self,
+        ticket_id: i64,
+        chat_id: &str,
+        chat_indexes: &[u32],
+    ) -> Result<ChatEvent> {
+        #[derive(Serialize)]
+        struct Redaction<'a> {
+            chat_id: &'a str,
+            chat_indexes: &'a [u32],
+        }
+        let url = self
+            .client
+            .url(&format!("api/v2/chat_file_redactions/{ticket_id}"))?;
+        let call = Call::new(Method::PUT, url)
+            .json(&Redaction {
+                chat_id,
+                chat_indexes,
+            })?
+            .idempotent(true);
+        self.client.fetch(call, "chat_event").await
+    }
+}

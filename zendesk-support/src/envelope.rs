@@ -31,6 +31,8 @@ impl<T: Serialize + ?Sized> Serialize for Keyed<'_, T> {
 #[derive(Debug, Default)]
 pub(crate) struct ListMeta {
     pub(crate) cursor: CursorMeta,
+    /// Whether the answer had a `meta` object at all.
+    pub(crate) has_meta: bool,
     pub(crate) next_page: Option<String>,
     pub(crate) count: Option<u64>,
     pub(crate) after_cursor: Option<String>,
@@ -176,7 +178,11 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for ListingSeed<T> {
                 continue;
             }
             match name.as_ref() {
-                "meta" => meta.cursor = map.next_value::<Option<CursorMeta>>()?.unwrap_or_default(),
+                "meta" => {
+                    let cursor = map.next_value::<Option<CursorMeta>>()?;
+                    meta.has_meta = cursor.is_some();
+                    meta.cursor = cursor.unwrap_or_default();
+                }
                 "next_page" => meta.next_page = map.next_value()?,
                 "count" => meta.count = map.next_value::<Option<Count>>()?.and_then(Count::value),
                 "after_cursor" => meta.after_cursor = map.next_value()?,
@@ -204,6 +210,29 @@ impl Count {
         match self {
             Count::Number(number) => Some(number),
             Count::Object { value } => value,
+        }
+    }
+}
+
+/// One object, or the first of a list: Zendesk documents some answers (a satisfaction rating,
+/// a ticket's metrics) as a list of one.
+pub(crate) struct OneOrFirst<T>(pub(crate) T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrFirst<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Shape<T> {
+            One(T),
+            Many(Vec<T>),
+        }
+        match Shape::<T>::deserialize(deserializer)? {
+            Shape::One(one) => Ok(OneOrFirst(one)),
+            Shape::Many(many) => many
+                .into_iter()
+                .next()
+                .map(OneOrFirst)
+                .ok_or_else(|| serde::de::Error::custom("an empty list")),
         }
     }
 }

@@ -70,7 +70,7 @@ mod webhooks;
 pub use audits::{Audit, AuditsRequest};
 pub use auth::Auth;
 pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT, RetryPolicy};
-pub use comments::{Attachment, Comment, CommentWalk, CommentsRequest};
+pub use comments::{Attachment, ChatEvent, Comment, CommentWalk, CommentsRequest};
 pub use counts::Count;
 pub use custom_statuses::{CustomStatus, CustomStatusUpdate, CustomStatuses, TicketFormStatus};
 pub use error::{ApiError, Error, Result};
@@ -90,14 +90,23 @@ pub use secrecy::{ExposeSecret, SecretString};
 pub use tags::{TagCalls, TagCount, Tagged};
 pub use ticket_fields::{FieldOption, TicketField, TicketFieldUpdate, TicketFields};
 pub use tickets::{
-    CreateTicket, NewComment, NewRequester, NewTicket, Ticket, TicketCreated, TicketStatus,
-    TicketUpdate, TicketUpdated, Tickets,
+    CreateTicket, DeletedTicket, NewComment, NewRequester, NewTicket, Ticket, TicketCreated,
+    TicketIds, TicketMetric, TicketRelated, TicketSkip, TicketStatus, TicketUpdate, TicketUpdated,
+    Tickets,
 };
-pub use triggers::{Action, Condition, Conditions, NewTrigger, Trigger, Triggers};
+pub use triggers::{
+    Action, Condition, Conditions, NewTrigger, Trigger, TriggerChange, TriggerRevision, Triggers,
+};
 pub use uploads::{Download, Upload, Uploads};
 pub use user_identities::{NewIdentity, UserIdentities, UserIdentity};
-pub use users::{NewUser, Role, User, Users};
-pub use webhooks::{NewWebhook, Webhook, WebhookAuthentication, Webhooks};
+pub use users::{
+    DeletedUser, NewUser, OrganizationMembership, Role, User, UserRelated, UserSession, UserUpdate,
+    Users,
+};
+pub use webhooks::{
+    NewWebhook, Webhook, WebhookAttempt, WebhookAuthentication, WebhookInvocation,
+    WebhookTestResponse, Webhooks,
+};
 
 /// The README's examples, compiled by `cargo test --doc` so that they stay true.
 #[cfg(doctest)]

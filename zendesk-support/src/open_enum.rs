@@ -78,3 +78,19 @@ where
     use serde::Deserialize;
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
+
+/// Reads an id sent as a number or as a string of digits (some Zendesk answers, e.g. a
+/// ticket's email CCs, send user ids as strings); anything else reads as `None`.
+pub(crate) fn id_or_digits<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    Ok(
+        match Option::<serde_json::Value>::deserialize(deserializer)? {
+            Some(serde_json::Value::Number(number)) => number.as_i64(),
+            Some(serde_json::Value::String(text)) => text.trim().parse().ok(),
+            _ => None,
+        },
+    )
+}

@@ -63,47 +63,6 @@ pub(crate) struct CursorMeta {
 /// false`. At 100 items a page it is a million items.
 pub const MAX_PAGES: usize = 10_000;
 
-/// Reads every page of a cursor-paginated list: `fetch` gets the cursor to start after (none
-/// for the first page) and answers a page's items and `meta`. Stops at [`MAX_PAGES`] or on a
-/// repeated cursor, with a warning naming `what`.
-pub(crate) async fn walk<T, F, Fut>(what: &str, mut fetch: F) -> crate::Result<Vec<T>>
-where
-    F: FnMut(Option<String>) -> Fut,
-    Fut: std::future::Future<Output = crate::Result<(Vec<T>, CursorMeta)>>,
-{
-    let mut items = Vec::new();
-    let mut after = None;
-    let mut seen = std::collections::HashSet::new();
-    for _ in 0..MAX_PAGES {
-        let (page, meta) = fetch(after.take()).await?;
-        items.extend(page);
-        match meta.after_cursor {
-            Some(cursor) if meta.has_more => {
-                if !seen.insert(cursor.clone()) {
-                    tracing::warn!(what, "Zendesk repeated a cursor; stopping");
-                    return Ok(items);
-                }
-                after = Some(cursor);
-            }
-            _ => return Ok(items),
-        }
-    }
-    tracing::warn!(what, "list walk hit MAX_PAGES; stopping");
-    Ok(items)
-}
-
-/// A first-page or next-page URL: `page[size]=100`, and `page[after]` when given.
-pub(crate) fn cursor_url(mut url: url::Url, after: Option<&str>) -> url::Url {
-    {
-        let mut query = url.query_pairs_mut();
-        query.append_pair("page[size]", "100");
-        if let Some(after) = after {
-            query.append_pair("page[after]", after);
-        }
-    }
-    url
-}
-
 /// Where a listing starts and how it is read: `page[size]`, `page[after]`, and
 /// `sort=-created_at` for newest first.
 #[derive(Debug, Clone)]
@@ -373,8 +332,13 @@ impl<'c, T: DeserializeOwned + Send + 'c> List<'c, T> {
             }
             Paging::IncrementalCursor => {
                 page.after_cursor = meta.after_cursor.filter(|cursor| !cursor.is_empty());
-                // Most exports say `end_of_stream`; the custom objects one says `meta`.
-                let more = meta.end_of_stream.map_or(meta.cursor.has_more, |end| !end);
+                // Most exports say `end_of_stream`; the custom objects one says `meta`; the
+                // audits export says neither, and ends when a page is empty.
+                let more = match (meta.end_of_stream, meta.has_meta) {
+                    (Some(end), _) => !end,
+                    (None, true) => meta.cursor.has_more,
+                    (None, false) => !page.items.is_empty(),
+                };
                 page.has_more = more && page.after_cursor.is_some();
             }
             Paging::IncrementalTime => {

@@ -12,7 +12,7 @@
 //! ```
 
 use reqwest::Method;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::client::Call;
 use crate::envelope::Keyed;
@@ -141,7 +141,7 @@ impl<'c> SatisfactionRatings<'c> {
         let url = self
             .client
             .url(&format!("api/v2/satisfaction_ratings/{id}"))?;
-        let OneOrFirst(rating) = self
+        let crate::envelope::OneOrFirst(rating) = self
             .client
             .fetch(Call::new(Method::GET, url), "satisfaction_rating")
             .await?;
@@ -162,29 +162,8 @@ impl<'c> SatisfactionRatings<'c> {
             .client
             .url(&format!("api/v2/tickets/{ticket_id}/satisfaction_rating"))?;
         let call = Call::new(Method::POST, url).json(&Keyed("satisfaction_rating", rating))?;
-        let OneOrFirst(rating) = self.client.fetch(call, "satisfaction_rating").await?;
+        let crate::envelope::OneOrFirst(rating) =
+            self.client.fetch(call, "satisfaction_rating").await?;
         Ok(rating)
-    }
-}
-
-/// One object, or the first of a list: Zendesk documents these answers as a list of one.
-struct OneOrFirst<T>(T);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrFirst<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Shape<T> {
-            One(T),
-            Many(Vec<T>),
-        }
-        match Shape::<T>::deserialize(deserializer)? {
-            Shape::One(one) => Ok(OneOrFirst(one)),
-            Shape::Many(many) => many
-                .into_iter()
-                .next()
-                .map(OneOrFirst)
-                .ok_or_else(|| serde::de::Error::custom("an empty list")),
-        }
     }
 }

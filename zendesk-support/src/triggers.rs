@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::client::{Call, decode};
 use crate::open_enum::null_as_default;
-use crate::pagination::{CursorMeta, cursor_url, walk};
+use crate::pagination::{List, Paging};
 use crate::{Client, Result};
 
 /// One trigger condition, e.g. `{"field":"update_type","operator":"is","value":"Create"}`.
@@ -141,14 +141,97 @@ pub struct Trigger {
     /// What it does.
     #[serde(default, deserialize_with = "null_as_default")]
     pub actions: Vec<Action>,
+    /// A description for admins.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Its place in the order triggers run in.
+    #[serde(default)]
+    pub position: Option<i64>,
+    /// Its category (Zendesk sends the id as a string).
+    #[serde(default, deserialize_with = "crate::open_enum::id_or_digits")]
+    pub category_id: Option<i64>,
+    /// Its API URL.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// When it was created.
+    #[serde(default, with = "crate::timestamp::optional")]
+    pub created_at: Option<time::OffsetDateTime>,
+    /// When it last changed.
+    #[serde(default, with = "crate::timestamp::optional")]
+    pub updated_at: Option<time::OffsetDateTime>,
 }
 
-#[derive(Deserialize)]
-struct TriggerList {
-    #[serde(default, deserialize_with = "null_as_default")]
-    triggers: Vec<Trigger>,
+/// A saved version of a trigger.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct TriggerRevision {
+    /// Its id.
+    pub id: i64,
+    /// Who saved it.
     #[serde(default)]
-    meta: CursorMeta,
+    pub author_id: Option<i64>,
+    /// The trigger as it was (`title`, `conditions`, `actions`, ...), as sent.
+    #[serde(default)]
+    pub snapshot: Option<Value>,
+    /// What changed, as sent.
+    #[serde(default)]
+    pub diff: Option<Value>,
+    /// When.
+    #[serde(default, with = "crate::timestamp::optional")]
+    pub created_at: Option<time::OffsetDateTime>,
+}
+
+/// A change to one trigger in [`Triggers::update_many`]: its place, whether it runs, its
+/// category.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct TriggerChange {
+    /// The trigger.
+    pub id: i64,
+    /// A new place in the order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
+    /// Turns it on or off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// A new category (sent as Zendesk's string id).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "category_as_text"
+    )]
+    pub category_id: Option<i64>,
+}
+
+impl TriggerChange {
+    /// A change to trigger `id`.
+    pub fn new(id: i64) -> Self {
+        Self {
+            id,
+            ..Self::default()
+        }
+    }
+
+    /// Moves it.
+    pub fn position(mut self, position: i64) -> Self {
+        self.position = Some(position);
+        self
+    }
+
+    /// Turns it on or off.
+    pub fn active(mut self, active: bool) -> Self {
+        self.active = Some(active);
+        self
+    }
+}
+
+fn category_as_text<S: serde::Serializer>(
+    category: &Option<i64>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match category {
+        Some(id) => serializer.serialize_str(&id.to_string()),
+        None => serializer.serialize_none(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -174,7 +257,7 @@ impl Client {
     }
 }
 
-impl Triggers<'_> {
+impl<'c> Triggers<'c> {
     /// Creates a trigger.
     ///
     /// # Errors
@@ -186,20 +269,131 @@ impl Triggers<'_> {
         Ok(envelope.trigger)
     }
 
-    /// Every trigger of the account (all pages), active or not.
+    /// Every trigger of the account, active or not.
+    pub fn list(&self) -> List<'c, Trigger> {
+        List::new(self.client, "api/v2/triggers", "triggers", Paging::Cursor)
+    }
+
+    /// The triggers that run.
+    pub fn list_active(&self) -> List<'c, Trigger> {
+        List::new(
+            self.client,
+            "api/v2/triggers/active",
+            "triggers",
+            Paging::Cursor,
+        )
+    }
+
+    /// Triggers whose title matches `query`.
+    pub fn search(&self, query: &str) -> List<'c, Trigger> {
+        List::new(
+            self.client,
+            "api/v2/triggers/search",
+            "triggers",
+            Paging::Offset,
+        )
+        .param("query", query)
+    }
+
+    /// Reads a trigger.
     ///
     /// # Errors
     /// See [`Error`](crate::Error).
-    pub async fn list(&self) -> Result<Vec<Trigger>> {
-        let base = self.client.url("api/v2/triggers")?;
-        walk("triggers", |after| {
-            let call = Call::new(Method::GET, cursor_url(base.clone(), after.as_deref()));
-            async move {
-                let list: TriggerList = decode(self.client.send(call).await?).await?;
-                Ok((list.triggers, list.meta))
-            }
-        })
-        .await
+    pub async fn get(&self, id: i64) -> Result<Trigger> {
+        let url = self.client.url(&format!("api/v2/triggers/{id}"))?;
+        self.client
+            .fetch(Call::new(Method::GET, url), "trigger")
+            .await
+    }
+
+    /// Deletes a trigger.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn delete(&self, id: i64) -> Result<()> {
+        let url = self.client.url(&format!("api/v2/triggers/{id}"))?;
+        self.client.execute(Call::new(Method::DELETE, url)).await
+    }
+
+    /// Deletes up to 100 triggers.
+    ///
+    /// # Errors
+    /// [`Error::Config`](crate::Error::Config) for more than 100; see
+    /// [`Error`](crate::Error).
+    pub async fn destroy_many(&self, ids: &[i64]) -> Result<()> {
+        crate::client::check_many("trigger", ids.len())?;
+        let mut url = self.client.url("api/v2/triggers/destroy_many")?;
+        url.query_pairs_mut()
+            .append_pair("ids", &crate::client::join_ids(ids));
+        self.client.execute(Call::new(Method::DELETE, url)).await
+    }
+
+    /// Puts the triggers in this order (ids, first to run to last).
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn reorder(&self, ids: &[i64]) -> Result<()> {
+        #[derive(Serialize)]
+        struct Order<'a> {
+            trigger_ids: &'a [i64],
+        }
+        let url = self.client.url("api/v2/triggers/reorder")?;
+        let call = Call::new(Method::PUT, url)
+            .json(&Order { trigger_ids: ids })?
+            .idempotent(true);
+        self.client.execute(call).await
+    }
+
+    /// Moves, turns on or off, or recategorises up to 100 triggers; answers them.
+    ///
+    /// # Errors
+    /// [`Error::Config`](crate::Error::Config) for more than 100; see
+    /// [`Error`](crate::Error).
+    pub async fn update_many(&self, changes: &[TriggerChange]) -> Result<Vec<Trigger>> {
+        crate::client::check_many("trigger", changes.len())?;
+        let url = self.client.url("api/v2/triggers/update_many")?;
+        let call = Call::new(Method::PUT, url)
+            .json(&crate::envelope::Keyed("triggers", changes))?
+            .idempotent(true);
+        self.client
+            .fetch::<Option<Vec<Trigger>>>(call, "triggers")
+            .await
+            .map(Option::unwrap_or_default)
+    }
+
+    /// A trigger's saved versions, newest first.
+    pub fn revisions(&self, id: i64) -> List<'c, TriggerRevision> {
+        List::new(
+            self.client,
+            format!("api/v2/triggers/{id}/revisions"),
+            "trigger_revisions",
+            Paging::IncrementalCursor,
+        )
+    }
+
+    /// One saved version of a trigger.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn revision(&self, id: i64, revision_id: i64) -> Result<TriggerRevision> {
+        let url = self
+            .client
+            .url(&format!("api/v2/triggers/{id}/revisions/{revision_id}"))?;
+        self.client
+            .fetch(Call::new(Method::GET, url), "trigger_revision")
+            .await
+    }
+
+    /// The conditions and actions a trigger may use, with their fields and values, as
+    /// sent (`{"actions": [..], "conditions_all": [..], "conditions_any": [..]}`).
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn definitions(&self) -> Result<Value> {
+        let url = self.client.url("api/v2/triggers/definitions")?;
+        self.client
+            .fetch(Call::new(Method::GET, url), "definitions")
+            .await
     }
 
     /// Replaces a trigger's title, conditions and actions with `trigger`'s. Safe to repeat.

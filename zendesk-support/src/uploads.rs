@@ -161,3 +161,80 @@ impl Uploads<'_> {
         )))
     }
 }
+
+impl Uploads<'_> {
+    /// Deletes an upload not yet attached to a comment, by its token.
+    ///
+    /// # Errors
+    /// See [`Error`].
+    pub async fn delete(&self, token: &str) -> Result<()> {
+        if token.is_empty() {
+            return Err(Error::Config("the upload token is empty".into()));
+        }
+        let url = self.client.url(&format!(
+            "api/v2/uploads/{}",
+            crate::client::path_segment(token)
+        ))?;
+        self.client.execute(Call::new(Method::DELETE, url)).await
+    }
+
+    /// Reads an attachment.
+    ///
+    /// # Errors
+    /// See [`Error`].
+    pub async fn attachment(&self, id: i64) -> Result<Attachment> {
+        let url = self.client.url(&format!("api/v2/attachments/{id}"))?;
+        self.client
+            .fetch(Call::new(Method::GET, url), "attachment")
+            .await
+    }
+
+    /// Lets agents download an attachment Zendesk flagged as malware (`true`), or stops
+    /// them again (`false`).
+    ///
+    /// # Errors
+    /// See [`Error`].
+    pub async fn override_malware_block(&self, id: i64, allow: bool) -> Result<Attachment> {
+        #[derive(serde::Serialize)]
+        struct Override {
+            malware_access_override: bool,
+        }
+        let url = self.client.url(&format!("api/v2/attachments/{id}"))?;
+        let call = Call::new(Method::PUT, url)
+            .json(&crate::envelope::Keyed(
+                "attachment",
+                &Override {
+                    malware_access_override: allow,
+                },
+            ))?
+            .idempotent(true);
+        self.client.fetch(call, "attachment").await
+    }
+
+    /// Deletes an attachment (of a ticket comment, for good).
+    ///
+    /// # Errors
+    /// See [`Error`].
+    pub async fn delete_attachment(&self, id: i64) -> Result<()> {
+        let url = self.client.url(&format!("api/v2/attachments/{id}"))?;
+        self.client.execute(Call::new(Method::DELETE, url)).await
+    }
+
+    /// Replaces a comment's attachment with an empty `redacted.txt`, for good.
+    ///
+    /// # Errors
+    /// See [`Error`].
+    pub async fn redact_attachment(
+        &self,
+        ticket_id: i64,
+        comment_id: i64,
+        attachment_id: i64,
+    ) -> Result<Attachment> {
+        let url = self.client.url(&format!(
+            "api/v2/tickets/{ticket_id}/comments/{comment_id}/attachments/{attachment_id}/redact"
+        ))?;
+        self.client
+            .fetch(Call::new(Method::PUT, url).idempotent(true), "attachment")
+            .await
+    }
+}

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::client::{Call, decode};
 use crate::open_enum::null_as_default;
-use crate::pagination::{CursorMeta, cursor_url, walk};
+use crate::pagination::{List, Paging};
 use crate::{Client, Result};
 
 /// A webhook to create.
@@ -125,14 +125,71 @@ pub struct Webhook {
     /// Its subscriptions.
     #[serde(default, deserialize_with = "null_as_default")]
     pub subscriptions: Vec<String>,
+    /// Its description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The HTTP method it calls with.
+    #[serde(default)]
+    pub http_method: Option<String>,
+    /// `json`, `xml` or `form_encoded`.
+    #[serde(default)]
+    pub request_format: Option<String>,
+    /// When it was created.
+    #[serde(default, with = "crate::timestamp::optional")]
+    pub created_at: Option<time::OffsetDateTime>,
+    /// When it last changed.
+    #[serde(default, with = "crate::timestamp::optional")]
+    pub updated_at: Option<time::OffsetDateTime>,
 }
 
-#[derive(Deserialize)]
-struct WebhookList {
+/// One call Zendesk made (or tried) for a webhook.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct WebhookInvocation {
+    /// Its id.
+    pub id: String,
+    /// The last attempt's outcome (`status`, `status_code`, `timestamp`), as sent.
     #[serde(default)]
-    webhooks: Vec<Webhook>,
+    pub latest_completed_attempt: Option<serde_json::Value>,
+    /// What fired it (`event_type`, `source`, `ticket_id`, ...), as sent.
     #[serde(default)]
-    meta: CursorMeta,
+    pub event: Option<serde_json::Value>,
+}
+
+/// One attempt of an invocation: Zendesk retries a failed call a few times.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct WebhookAttempt {
+    /// Its id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `success` or `failure`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// The HTTP status your endpoint answered.
+    #[serde(default)]
+    pub status_code: Option<u16>,
+    /// When.
+    #[serde(default, with = "crate::timestamp::optional")]
+    pub invoked_at: Option<time::OffsetDateTime>,
+    /// How long it took, in milliseconds.
+    #[serde(default)]
+    pub duration: Option<u64>,
+}
+
+/// What a test call to a webhook's endpoint answered.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct WebhookTestResponse {
+    /// The HTTP status the endpoint answered.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Its headers, as sent.
+    #[serde(default)]
+    pub headers: Option<serde_json::Value>,
+    /// Its body.
+    #[serde(default)]
+    pub body: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -168,7 +225,7 @@ impl Client {
     }
 }
 
-impl Webhooks<'_> {
+impl<'c> Webhooks<'c> {
     /// Creates a webhook.
     ///
     /// # Errors
@@ -180,20 +237,127 @@ impl Webhooks<'_> {
         Ok(envelope.webhook)
     }
 
-    /// Every webhook of the account (all pages).
+    /// Every webhook of the account.
+    pub fn list(&self) -> List<'c, Webhook> {
+        List::new(self.client, "api/v2/webhooks", "webhooks", Paging::Cursor)
+    }
+
+    /// The webhooks whose name contains `text`.
+    pub fn list_named(&self, text: &str) -> List<'c, Webhook> {
+        self.list().param("filter[name_contains]", text)
+    }
+
+    /// Reads a webhook.
     ///
     /// # Errors
     /// See [`Error`](crate::Error).
-    pub async fn list(&self) -> Result<Vec<Webhook>> {
-        let base = self.client.url("api/v2/webhooks")?;
-        walk("webhooks", |after| {
-            let call = Call::new(Method::GET, cursor_url(base.clone(), after.as_deref()));
-            async move {
-                let list: WebhookList = decode(self.client.send(call).await?).await?;
-                Ok((list.webhooks, list.meta))
-            }
-        })
-        .await
+    pub async fn get(&self, webhook_id: &str) -> Result<Webhook> {
+        let url = self.webhook_url(webhook_id, &[])?;
+        self.client
+            .fetch(Call::new(Method::GET, url), "webhook")
+            .await
+    }
+
+    /// Creates a webhook with the settings and signing secret of another.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn clone_webhook(&self, webhook_id: &str) -> Result<Webhook> {
+        let mut url = self.client.url("api/v2/webhooks")?;
+        url.query_pairs_mut()
+            .append_pair("clone_webhook_id", webhook_id);
+        self.client
+            .fetch(Call::new(Method::POST, url), "webhook")
+            .await
+    }
+
+    /// Changes some of a webhook's settings (a JSON merge patch: `null` removes one).
+    /// Safe to repeat.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn patch(&self, webhook_id: &str, changes: &serde_json::Value) -> Result<()> {
+        let url = self.webhook_url(webhook_id, &[])?;
+        let bytes =
+            serde_json::to_vec(&crate::envelope::Keyed("webhook", changes)).map_err(|source| {
+                crate::Error::Decode {
+                    path: "(request body)".into(),
+                    source,
+                }
+            })?;
+        let mut call = Call::new(Method::PATCH, url).idempotent(true);
+        call.body = crate::client::Body::Raw {
+            bytes: bytes.into(),
+            content_type: "application/merge-patch+json".into(),
+        };
+        self.client.execute(call).await
+    }
+
+    /// Deletes a webhook.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn delete(&self, webhook_id: &str) -> Result<()> {
+        let url = self.webhook_url(webhook_id, &[])?;
+        self.client.execute(Call::new(Method::DELETE, url)).await
+    }
+
+    /// Makes a test call to an existing webhook's endpoint with `payload` (as a trigger
+    /// would), and answers what the endpoint said.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn test(&self, webhook_id: &str, payload: &str) -> Result<WebhookTestResponse> {
+        #[derive(Serialize)]
+        struct Request<'a> {
+            payload: &'a str,
+        }
+        let mut url = self.client.url("api/v2/webhooks/test")?;
+        url.query_pairs_mut().append_pair("webhook_id", webhook_id);
+        let call = Call::new(Method::POST, url)
+            .json(&crate::envelope::Keyed("request", &Request { payload }))?;
+        self.client.fetch(call, "response").await
+    }
+
+    /// Makes a new signing secret for a webhook (the old one stops verifying); answers
+    /// it.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn reset_signing_secret(&self, webhook_id: &str) -> Result<SecretString> {
+        let url = self.webhook_url(webhook_id, &["signing_secret"])?;
+        let envelope: SigningSecretEnvelope =
+            decode(self.client.send(Call::new(Method::POST, url)).await?).await?;
+        Ok(SecretString::from(envelope.signing_secret.secret))
+    }
+
+    /// The calls Zendesk made for a webhook (the last 7 days).
+    pub fn invocations(&self, webhook_id: &str) -> List<'c, WebhookInvocation> {
+        List::new(
+            self.client,
+            format!(
+                "api/v2/webhooks/{}/invocations",
+                crate::client::path_segment(webhook_id)
+            ),
+            "invocations",
+            Paging::Cursor,
+        )
+    }
+
+    /// The attempts of one call.
+    ///
+    /// # Errors
+    /// See [`Error`](crate::Error).
+    pub async fn attempts(
+        &self,
+        webhook_id: &str,
+        invocation_id: &str,
+    ) -> Result<Vec<WebhookAttempt>> {
+        let url = self.webhook_url(webhook_id, &["invocations", invocation_id, "attempts"])?;
+        self.client
+            .fetch::<Option<Vec<WebhookAttempt>>>(Call::new(Method::GET, url), "attempts")
+            .await
+            .map(Option::unwrap_or_default)
     }
 
     /// Replaces a webhook's settings with `webhook`'s (name, endpoint, authentication, ...).

@@ -100,6 +100,7 @@ async fn run(args: &Args) -> Result<(), Failure> {
     let existing = zendesk
         .webhooks()
         .list()
+        .all()
         .await?
         .into_iter()
         .find(|w| w.name.as_deref() == Some(args.name.as_str()));
@@ -152,6 +153,7 @@ async fn run(args: &Args) -> Result<(), Failure> {
     let existing = zendesk
         .triggers()
         .list()
+        .all()
         .await?
         .into_iter()
         .find(|t| t.title.as_deref() == Some(args.name.as_str()));

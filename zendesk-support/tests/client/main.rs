@@ -12,7 +12,9 @@ mod organizations;
 mod requests;
 mod retries;
 mod search;
+mod tickets;
 mod uploads;
+mod users;
 
 use std::time::{Duration, Instant};
 

@@ -442,7 +442,7 @@ async fn webhooks_and_triggers_are_listed_across_pages_and_updated() {
     catch_all(&server).await;
 
     let client = client_for(&server);
-    let webhooks = client.webhooks().list().await.unwrap();
+    let webhooks = client.webhooks().list().all().await.unwrap();
     let ids: Vec<&str> = webhooks.iter().map(|w| w.id.as_str()).collect();
     assert_eq!(ids, ["W1", "W2"]);
     assert_eq!(
@@ -458,7 +458,7 @@ async fn webhooks_and_triggers_are_listed_across_pages_and_updated() {
         )
         .await
         .unwrap();
-    let triggers = client.triggers().list().await.unwrap();
+    let triggers = client.triggers().list().all().await.unwrap();
     assert_eq!(triggers.len(), 1);
     assert_eq!(triggers[0].title.as_deref(), Some("Bridge"));
 }
@@ -485,7 +485,7 @@ async fn triggers_with_null_conditions_or_actions_decode() {
         .mount(&server)
         .await;
     catch_all(&server).await;
-    let triggers = client_for(&server).triggers().list().await.unwrap();
+    let triggers = client_for(&server).triggers().list().all().await.unwrap();
     assert_eq!(triggers.len(), 3);
     let nulls = triggers[0].conditions.as_ref().unwrap();
     assert!(nulls.all.is_empty() && nulls.any.is_empty());

@@ -2,6 +2,12 @@
 //!
 //! Reference: <https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/>
 
+mod bulk;
+mod lists;
+
+pub use bulk::{DeletedTicket, TicketIds};
+pub use lists::{TicketMetric, TicketRelated, TicketSkip};
+
 use http::header::{HeaderName, HeaderValue};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -67,6 +73,48 @@ pub struct Ticket {
     /// When it last changed.
     #[serde(default, with = "crate::timestamp::optional")]
     pub updated_at: Option<time::OffsetDateTime>,
+    /// `urgent`, `high`, `normal` or `low`.
+    #[serde(default)]
+    pub priority: Option<String>,
+    /// `problem`, `incident`, `question` or `task`.
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    /// Its custom status.
+    #[serde(default)]
+    pub custom_status_id: Option<i64>,
+    /// People copied on it.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub collaborator_ids: Vec<i64>,
+    /// Agents following it.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub follower_ids: Vec<i64>,
+    /// People copied by email.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub email_cc_ids: Vec<i64>,
+    /// Custom field values (`[{"id": .., "value": ..}]`).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub custom_fields: Vec<Value>,
+    /// The problem an incident belongs to.
+    #[serde(default)]
+    pub problem_id: Option<i64>,
+    /// When a task is due.
+    #[serde(default, with = "crate::timestamp::optional")]
+    pub due_at: Option<time::OffsetDateTime>,
+    /// Its brand.
+    #[serde(default)]
+    pub brand_id: Option<i64>,
+    /// Its ticket form.
+    #[serde(default)]
+    pub ticket_form_id: Option<i64>,
+    /// Whether it has public comments.
+    #[serde(default)]
+    pub is_public: Option<bool>,
+    /// Whether it came from a messaging channel (SunCo).
+    #[serde(default)]
+    pub from_messaging_channel: Option<bool>,
+    /// The tickets that followed it up after it closed.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub followup_ids: Vec<i64>,
 }
 
 /// A comment to add to a ticket, on creation or update.
