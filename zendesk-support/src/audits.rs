@@ -148,7 +148,7 @@ pub struct AuditsRequest<'c> {
     cursor: Cursor,
 }
 
-impl AuditsRequest<'_> {
+impl<'c> AuditsRequest<'c> {
     /// Newest audits first (`sort=-created_at`), so that a caller looking for a recent update
     /// reads one page, not the ticket's whole history.
     pub fn newest_first(mut self) -> Self {
@@ -166,6 +166,17 @@ impl AuditsRequest<'_> {
     pub fn after(mut self, cursor: impl Into<String>) -> Self {
         self.cursor.after = Some(cursor.into());
         self
+    }
+
+    /// Every audit from here on, page by page as the stream is polled (boxed, `Send`).
+    pub fn stream(self) -> futures_util::stream::BoxStream<'c, Result<Audit>> {
+        self.cursor
+            .list(
+                self.client,
+                format!("api/v2/tickets/{}/audits", self.ticket_id),
+                "audits",
+            )
+            .stream()
     }
 
     /// Fetches one page.

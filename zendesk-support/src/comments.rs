@@ -1,6 +1,16 @@
 //! Ticket comments and their attachments, listed with cursor pagination.
 //!
 //! Reference: <https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_comments/>
+//!
+//! ```no_run
+//! # async fn demo(client: zendesk_support::Client) -> zendesk_support::Result<()> {
+//! let newest = client.tickets().comments(4021).newest_first().page_size(10).send().await?;
+//! for comment in &newest.items {
+//!     println!("{} public={} {:?}", comment.id, comment.public, comment.plain_body);
+//! }
+//! client.tickets().redact_comment_text(4021, newest.items[0].id, "4111 1111 1111 1111").await?;
+//! # Ok(()) }
+//! ```
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -147,6 +157,18 @@ impl<'c> CommentsRequest<'c> {
         let page: CommentsPage =
             decode(self.client.send(Call::new(Method::GET, url)).await?).await?;
         Ok(Cursor::page(page.comments, page.meta, page.users))
+    }
+
+    /// Every comment from here on, page by page as the stream is polled (boxed, `Send`).
+    /// Sideloaded users are not kept: use [`all_pages`](Self::all_pages) for those.
+    pub fn stream(self) -> futures_util::stream::BoxStream<'c, Result<Comment>> {
+        self.cursor
+            .list(
+                self.client,
+                format!("api/v2/tickets/{}/comments", self.ticket_id),
+                "comments",
+            )
+            .stream()
     }
 
     /// Fetches every page, following cursors until `has_more` is false. A server that

@@ -189,6 +189,31 @@ impl<'c> JobStatuses<'c> {
             .map(Option::unwrap_or_default)
     }
 
+    /// Sets, updates or removes skills-based routing attribute values of up to 100 agents
+    /// in a background job: `action` is `upsert`, `update` or `delete`; `attribute_values`
+    /// are `{"id": .., "agent_skill_priority": ..}` objects.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for more than 100 agents; see [`Error`].
+    pub async fn set_agent_attribute_values(
+        &self,
+        action: &str,
+        agent_ids: &[i64],
+        attribute_values: &[Value],
+    ) -> Result<JobStatus> {
+        crate::client::check_many("agent", agent_ids.len())?;
+        let body = serde_json::json!({"job": {
+            "action": action,
+            "items": agent_ids,
+            "attributes": {"attribute_values": attribute_values},
+        }});
+        let url = self
+            .client
+            .url("api/v2/routing/agents/instance_values/jobs")?;
+        let call = Call::new(Method::POST, url).json(&body)?;
+        self.client.fetch(call, "job_status").await
+    }
+
     /// Polls a job every `interval` until it is finished and answers its last status; a
     /// job not finished after waiting `timeout` in all is [`Error::JobTimeout`].
     ///

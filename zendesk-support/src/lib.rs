@@ -5,11 +5,21 @@
 //!
 //! - [`Client`]: built with [`Client::builder`]; [`Auth`] is an API token (legacy), an OAuth
 //!   bearer token, or OAuth client credentials that mint and refresh their own tokens.
-//! - Resources: [`tickets`](Client::tickets) (show, create with an idempotency key, update
-//!   with a comment and metadata of your own, comments and audits by cursor),
-//!   [`users`](Client::users),
-//!   [`uploads`](Client::uploads) (upload, capped attachment download),
+//! - Resources, every operation of the Support API families a support integration uses:
+//!   [`tickets`](Client::tickets) (show, create with an idempotency key, update with a
+//!   comment and metadata, lists, counts, bulk, merge, spam, deleted; comments and audits),
+//!   [`users`](Client::users), [`user_identities`](Client::user_identities),
+//!   [`organizations`](Client::organizations), [`groups`](Client::groups),
+//!   [`group_memberships`](Client::group_memberships),
+//!   [`ticket_fields`](Client::ticket_fields), [`custom_statuses`](Client::custom_statuses),
+//!   [`tags`](Client::tags), [`search`](Client::search),
+//!   [`incremental`](Client::incremental) exports,
+//!   [`job_statuses`](Client::job_statuses), [`satisfaction_ratings`](Client::satisfaction_ratings),
+//!   [`requests`](Client::requests), [`uploads`](Client::uploads) and attachments,
 //!   [`webhooks`](Client::webhooks) and [`triggers`](Client::triggers) admin.
+//! - Lists: a [`List`] answers one [`Page`] with `send()`, or every item over all pages
+//!   with `stream()` (a `Stream`) or `all()`, in whichever pagination the endpoint uses.
+//!   Bulk calls answer a [`JobStatus`] that [`JobStatuses::wait`] polls to the end.
 //! - [`inbound`]: the calls Zendesk makes to *your* service: signature and basic-auth
 //!   verification of a webhook request, and the trigger payload. (The Webhooks admin API,
 //!   which creates the webhook, is [`Client::webhooks`].)

@@ -95,6 +95,23 @@ impl Cursor {
         }
     }
 
+    /// A [`List`] of the items under `key` at `path` that starts where this cursor is.
+    pub(crate) fn list<'c, T: DeserializeOwned + Send + 'c>(
+        &self,
+        client: &'c Client,
+        path: String,
+        key: &'static str,
+    ) -> List<'c, T> {
+        let mut list = List::new(client, path, key, Paging::Cursor).page_size(self.page_size);
+        if let Some(after) = &self.after {
+            list = list.after(after.clone());
+        }
+        if self.newest_first {
+            list = list.param("sort", "-created_at");
+        }
+        list
+    }
+
     /// The page's items, with its cursor when Zendesk says there is more.
     pub(crate) fn page<T>(items: Vec<T>, meta: CursorMeta, users: Vec<crate::User>) -> Page<T> {
         let after_cursor = meta.after_cursor.filter(|cursor| !cursor.is_empty());

@@ -1,6 +1,17 @@
 //! Triggers administration: the business rule that calls the webhook when a ticket changes.
 //!
 //! Reference: <https://developer.zendesk.com/api-reference/ticketing/business-rules/triggers/>
+//!
+//! ```no_run
+//! # async fn demo(client: zendesk_support::Client) -> zendesk_support::Result<()> {
+//! use zendesk_support::{Action, Condition, Conditions, NewTrigger};
+//!
+//! let conditions = Conditions::all(vec![Condition::new("current_tags", "includes", "sunco_send")]);
+//! let notify = Action::notify_webhook("01GDXYD7ZTWYP4TD6KPCDJ4D2Q", r#"{"ticket_id": "{{ticket.id}}"}"#);
+//! let trigger = client.triggers().create(&NewTrigger::new("Send to messaging", conditions, vec![notify])).await?;
+//! client.triggers().reorder(&[trigger.id]).await?;
+//! # Ok(()) }
+//! ```
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};

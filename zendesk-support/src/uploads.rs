@@ -1,6 +1,16 @@
 //! Uploads (files to attach to a comment) and attachment downloads.
 //!
 //! Reference: <https://developer.zendesk.com/api-reference/ticketing/tickets/ticket-attachments/>
+//!
+//! ```no_run
+//! # async fn demo(client: zendesk_support::Client) -> zendesk_support::Result<()> {
+//! use zendesk_support::{NewComment, TicketUpdate};
+//!
+//! let upload = client.uploads().upload("receipt.png", "image/png", vec![0u8; 16]).await?;
+//! let comment = NewComment::text("Your receipt").upload(upload.token);
+//! client.tickets().update(4021, &TicketUpdate::comment(comment)).await?;
+//! # Ok(()) }
+//! ```
 
 use bytes::{Bytes, BytesMut};
 use http::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};

@@ -2,6 +2,19 @@
 //! secret. (Verifying the webhook's requests is [`webhook`](crate::inbound).)
 //!
 //! Reference: <https://developer.zendesk.com/api-reference/webhooks/webhooks-api/webhooks/>
+//!
+//! ```no_run
+//! # async fn demo(client: zendesk_support::Client) -> zendesk_support::Result<()> {
+//! use zendesk_support::NewWebhook;
+//!
+//! let hook = NewWebhook::for_triggers("Bridge", "https://bridge.example.com/webhooks/zendesk")
+//!     .basic_auth("zendesk", "password");
+//! let created = client.webhooks().create(&hook).await?;
+//! let secret = client.webhooks().signing_secret(&created.id).await?;
+//! // Verify each call with `inbound::verify_signature` and `secret`.
+//! # let _ = secret;
+//! # Ok(()) }
+//! ```
 
 use std::fmt;
 

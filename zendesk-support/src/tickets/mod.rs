@@ -1,6 +1,21 @@
 //! Tickets: show, create (idempotent), and update with a comment.
 //!
 //! Reference: <https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/>
+//!
+//! ```no_run
+//! # async fn demo(client: zendesk_support::Client) -> zendesk_support::Result<()> {
+//! use zendesk_support::{NewComment, NewTicket, TicketIds, TicketStatus, TicketUpdate};
+//!
+//! let created = client
+//!     .tickets()
+//!     .create(NewTicket::new(NewComment::text("Your order shipped")).subject("Order 1042"))
+//!     .idempotency_key("order-1042-shipped")
+//!     .send()
+//!     .await?;
+//! let solved = TicketUpdate::status(TicketStatus::Solved);
+//! client.tickets().update_many(TicketIds(&[created.ticket.id]), &solved).await?;
+//! # Ok(()) }
+//! ```
 
 mod bulk;
 mod lists;

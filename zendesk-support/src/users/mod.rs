@@ -2,6 +2,19 @@
 //! autocomplete, merge, and what belongs to a user.
 //!
 //! Reference: <https://developer.zendesk.com/api-reference/ticketing/users/users/>
+//!
+//! ```no_run
+//! # async fn demo(client: zendesk_support::Client) -> zendesk_support::Result<()> {
+//! use zendesk_support::{NewUser, UserUpdate};
+//!
+//! let jane = client.users().create_or_update(&NewUser::new("Jane Doe", "jane@example.com")).await?;
+//! if let Some(id) = jane.id {
+//!     client.users().update(id, &UserUpdate::default().phone("+15551234567")).await?;
+//! }
+//! let found = client.users().search("email:jane@example.com").all().await?;
+//! # let _ = found;
+//! # Ok(()) }
+//! ```
 
 mod admin;
 mod bulk;

@@ -700,6 +700,17 @@ async fn a_bulk_job_is_awaited_on_a_clock_the_test_moves() {
     // Three polls, five seconds apart.
     assert_eq!(*pauses.lock().unwrap(), [Duration::from_secs(5); 3]);
 
+    expect(&server, "POST", "/api/v2/routing/agents/instance_values/jobs", &[], Some(json!({"job": {"action": "upsert", "items": [224, 225], "attributes": {"attribute_values": [{"agent_skill_priority": "NORMAL", "id": "b376b35a-e38b-11e8-a292-e3b6377c5575"}]}}})), 200, example("BulkSetAgentAttributeValuesJob")).await;
+    let routing = client
+        .job_statuses()
+        .set_agent_attribute_values(
+            "upsert",
+            &[224, 225],
+            &[json!({"agent_skill_priority": "NORMAL", "id": "b376b35a-e38b-11e8-a292-e3b6377c5575"})],
+        )
+        .await
+        .unwrap();
+    assert_eq!(routing.status, Some(JobState::Queued));
     expect(
         &server,
         "GET",

@@ -300,3 +300,52 @@ async fn incremental_exports_walk_their_pages() {
     let users = client.incremental().users_by_time(100).all().await.unwrap();
     assert_eq!(users.len(), 2);
 }
+
+/// A ticket's comments and audits stream over their cursor pages like every other list.
+#[tokio::test]
+async fn comments_and_audits_stream_over_their_pages() {
+    let (server, client) = zendesk().await;
+    for (at, key) in [
+        ("/api/v2/tickets/7/comments", "comments"),
+        ("/api/v2/tickets/7/audits", "audits"),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(at))
+            .and(query_param("sort", "-created_at"))
+            .and(query_param_is_missing("page[after]"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                key: [{"id": 3, "ticket_id": 7}, {"id": 2, "ticket_id": 7}],
+                "meta": {"has_more": true, "after_cursor": "p2"}})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(at))
+            .and(query_param("page[after]", "p2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                key: [{"id": 1, "ticket_id": 7}], "meta": {"has_more": false}})))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let comments: Vec<i64> = client
+        .tickets()
+        .comments(7)
+        .newest_first()
+        .stream()
+        .map_ok(|comment| comment.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(comments, [3, 2, 1]);
+    let audits: Vec<Option<i64>> = client
+        .tickets()
+        .audits(7)
+        .newest_first()
+        .stream()
+        .map_ok(|audit| audit.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(audits, [Some(3), Some(2), Some(1)]);
+}
