@@ -177,6 +177,8 @@ pub struct List<'c, T> {
     paging: Paging,
     page_size: Option<u32>,
     position: Position,
+    /// The most items the endpoint answers over all its offset pages (search: 1,000).
+    offset_limit: Option<u64>,
     items: PhantomData<fn() -> T>,
 }
 
@@ -190,6 +192,7 @@ impl<T> Clone for List<'_, T> {
             paging: self.paging,
             page_size: self.page_size,
             position: self.position.clone(),
+            offset_limit: self.offset_limit,
             items: PhantomData,
         }
     }
@@ -211,6 +214,7 @@ impl<'c, T: DeserializeOwned + Send + 'c> List<'c, T> {
             paging,
             page_size: None,
             position: Position::default(),
+            offset_limit: None,
             items: PhantomData,
         }
     }
@@ -218,6 +222,13 @@ impl<'c, T: DeserializeOwned + Send + 'c> List<'c, T> {
     /// Adds a query parameter (a filter, a sort, a sideload).
     pub(crate) fn param(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.query.push((name, value.into()));
+        self
+    }
+
+    /// Stops an offset walk before the page past `limit` items, which the endpoint would
+    /// refuse (search answers 422 past its 1,000th result).
+    pub(crate) fn offset_limit(mut self, limit: u64) -> Self {
+        self.offset_limit = Some(limit);
         self
     }
 
@@ -382,7 +393,17 @@ impl<'c, T: DeserializeOwned + Send + 'c> List<'c, T> {
             Paging::Cursor | Paging::IncrementalCursor if page.after_cursor.is_some() => {
                 self.position.after = page.after_cursor.clone();
             }
-            Paging::Cursor | Paging::Offset => self.position.page = Some(page.next_page?),
+            Paging::Cursor | Paging::Offset => {
+                let next = page.next_page?;
+                let per_page = u64::from(self.page_size.unwrap_or(100));
+                if let Some(limit) = self.offset_limit
+                    && u64::from(next.saturating_sub(1)) * per_page >= limit
+                {
+                    tracing::debug!(what = self.key, limit, "offset walk at its limit; stopping");
+                    return None;
+                }
+                self.position.page = Some(next);
+            }
             Paging::IncrementalCursor => return None,
             Paging::IncrementalTime => self.position.start_time = Some(page.end_time?),
             Paging::Single => return None,

@@ -115,10 +115,13 @@ fn check(query: &str) -> Result<()> {
 }
 
 impl<'c> Search<'c> {
-    /// Results for `query`, up to [`MAX_SEARCH_RESULTS`] (offset pages of up to 100);
+    /// Results for `query`, up to [`MAX_SEARCH_RESULTS`] (offset pages of up to 100; a walk
+    /// stops before the page Zendesk would refuse past them);
     /// `sort_by` is e.g. `created_at`, `updated_at`, `priority`, `status`, `ticket_type`.
     pub fn query(&self, query: &str) -> List<'c, SearchResult> {
-        List::new(self.client, "api/v2/search", "results", Paging::Offset).param("query", query)
+        List::new(self.client, "api/v2/search", "results", Paging::Offset)
+            .param("query", query)
+            .offset_limit(MAX_SEARCH_RESULTS)
     }
 
     /// Results for `query`, sorted (`sort_by`: `created_at`, `updated_at`, `priority`,

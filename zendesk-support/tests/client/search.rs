@@ -349,3 +349,32 @@ async fn comments_and_audits_stream_over_their_pages() {
         .unwrap();
     assert_eq!(audits, [Some(3), Some(2), Some(1)]);
 }
+
+/// Zendesk answers at most 1,000 search results and refuses the page past them (422): a
+/// walk over a larger result set stops at the 1,000th instead of failing.
+#[tokio::test]
+async fn a_search_walk_stops_at_the_thousandth_result() {
+    let (server, client) = zendesk().await;
+    let results: Vec<serde_json::Value> = (0..100)
+        .map(|id| json!({"id": id, "result_type": "ticket"}))
+        .collect();
+    Mock::given(method("GET"))
+        .and(path("/api/v2/search"))
+        .and(query_param("page", "11"))
+        .respond_with(ResponseTemplate::new(422).set_body_json(json!({
+            "error": "invalid", "description": "Requested response size was greater than Search Response Limits"})))
+        .with_priority(1)
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/search"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "results": results, "count": 4200,
+            "next_page": "https://acme.zendesk.com/api/v2/search.json?page=next"})))
+        .expect(10)
+        .mount(&server)
+        .await;
+    let found = client.search().query("type:ticket").all().await.unwrap();
+    assert_eq!(found.len(), 1000);
+}
