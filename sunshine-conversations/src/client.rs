@@ -8,7 +8,9 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use http::header::{
+    AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER,
+};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -525,6 +527,13 @@ impl Client {
                 .request(call.method.clone(), call.url.clone())
                 .header(AUTHORIZATION, authorization.clone());
             request = match &call.body {
+                // A write with no body still says so: RFC 9110 asks for `Content-Length: 0`,
+                // and proxies answer 411 Length Required without it.
+                Body::Empty
+                    if matches!(call.method, Method::POST | Method::PUT | Method::PATCH) =>
+                {
+                    request.header(CONTENT_LENGTH, "0")
+                }
                 Body::Empty => request,
                 Body::Json(bytes) => request
                     .header(CONTENT_TYPE, "application/json")

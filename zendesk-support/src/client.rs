@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use http::header::{
+    AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
+};
 use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
 use serde::Serialize;
@@ -449,6 +451,13 @@ impl Client {
                 request = request.header(AUTHORIZATION, sensitive_header(header)?);
             }
             request = match &call.body {
+                // A write with no body still says so: RFC 9110 asks for `Content-Length: 0`,
+                // and proxies answer 411 Length Required without it.
+                Body::Empty
+                    if matches!(call.method, Method::POST | Method::PUT | Method::PATCH) =>
+                {
+                    request.header(CONTENT_LENGTH, "0")
+                }
                 Body::Empty => request,
                 Body::Json(bytes) => request
                     .header(CONTENT_TYPE, "application/json")

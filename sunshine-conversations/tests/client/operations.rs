@@ -948,6 +948,19 @@ async fn switchboards_and_their_integrations() {
     )
     .await;
     let board = client.switchboards().create().await.unwrap();
+    // The create has no body, and says so with `Content-Length: 0`.
+    let requests = server.received_requests().await.unwrap();
+    let create = requests
+        .iter()
+        .find(|r| r.method.as_str() == "POST")
+        .unwrap();
+    assert_eq!(
+        create
+            .headers
+            .get("content-length")
+            .map(|v| v.to_str().unwrap()),
+        Some("0")
+    );
     assert!(!board.enabled);
     expect(
         &server,

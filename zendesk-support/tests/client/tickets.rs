@@ -277,6 +277,15 @@ async fn tickets_in_bulk_merges_spam_and_the_deleted() {
     )
     .await;
     tickets.destroy_many(TicketIds(&[5, 6])).await.unwrap();
+    // A write without a body says `Content-Length: 0` (proxies refuse it otherwise).
+    Mock::given(method("PUT"))
+        .and(path("/api/v2/tickets/6/mark_as_spam"))
+        .and(wiremock::matchers::header("content-length", "0"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    tickets.mark_as_spam(6).await.unwrap();
     expect(
         &server,
         "PUT",
