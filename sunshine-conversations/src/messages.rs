@@ -420,9 +420,7 @@ impl<'c> Messages<'c> {
     /// [`Error::ConversationLocked`] at SunCo's message limit; see [`Error`].
     pub async fn post(&self, conversation_id: &str, message: &NewMessage) -> Result<Vec<Message>> {
         message.content.check()?;
-        if conversation_id.is_empty() {
-            return Err(Error::Config("the conversation id is empty".into()));
-        }
+        non_empty("conversation id", conversation_id)?;
         let url = self
             .client
             .app_url(&["conversations", conversation_id, "messages"], None)?;

@@ -263,9 +263,7 @@ impl<'c> Users<'c> {
     /// # Errors
     /// [`Error::Api`] with code `user_not_found` when there is none; see [`Error`].
     pub async fn get(&self, user_id_or_external_id: &str) -> Result<User> {
-        if user_id_or_external_id.is_empty() {
-            return Err(Error::Config("the user id is empty".into()));
-        }
+        non_empty("user id", user_id_or_external_id)?;
         let url = self
             .client
             .app_url(&["users", user_id_or_external_id], None)?;

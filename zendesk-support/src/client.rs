@@ -422,6 +422,18 @@ impl Client {
         crate::envelope::field(&bytes, key)
     }
 
+    /// Sends a call and reads the list under `key` of its answer (`null` is empty): for the
+    /// answers that are one list, not pages.
+    pub(crate) async fn fetch_list<T: DeserializeOwned>(
+        &self,
+        call: Call,
+        key: &'static str,
+    ) -> Result<Vec<T>> {
+        self.fetch::<Option<Vec<T>>>(call, key)
+            .await
+            .map(Option::unwrap_or_default)
+    }
+
     /// Sends a call whose answer carries nothing the caller needs (`204 No Content`).
     pub(crate) async fn execute(&self, call: Call) -> Result<()> {
         body_bytes(self.send(call).await?).await.map(drop)
@@ -572,6 +584,23 @@ pub(crate) fn check_many(what: &str, count: usize) -> Result<()> {
 /// Ids as Zendesk's `ids=1,2,3`.
 pub(crate) fn join_ids(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// Ids for a bulk call's `ids=` parameter: at least one, at most [`MAX_BULK`].
+pub(crate) fn ids_param(what: &str, ids: &[i64]) -> Result<String> {
+    if ids.is_empty() {
+        return Err(Error::Config(format!("no {what} ids")));
+    }
+    check_many(what, ids.len())?;
+    Ok(join_ids(ids))
+}
+
+/// Refuses an autocomplete prefix under the 2 characters Zendesk needs.
+pub(crate) fn check_prefix(what: &str, prefix: &str) -> Result<()> {
+    if prefix.chars().count() < 2 {
+        return Err(Error::Config(format!("{what} needs at least 2 characters")));
+    }
+    Ok(())
 }
 
 /// `text` as one percent-encoded path segment.

@@ -253,8 +253,7 @@ impl<'c> CustomStatuses<'c> {
         )
         .json(&Keyed("ticket_form_status", &forms))?;
         self.client
-            .fetch::<Option<Vec<TicketFormStatus>>>(call, "ticket_form_statuses")
+            .fetch_list::<TicketFormStatus>(call, "ticket_form_statuses")
             .await
-            .map(Option::unwrap_or_default)
     }
 }

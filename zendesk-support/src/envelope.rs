@@ -26,6 +26,22 @@ impl<T: Serialize + ?Sized> Serialize for Keyed<'_, T> {
     }
 }
 
+/// One record of a bulk `update_many` body: its id beside the fields to change.
+#[derive(Serialize)]
+pub(crate) struct WithId<'a, T> {
+    id: i64,
+    #[serde(flatten)]
+    update: &'a T,
+}
+
+/// The `[{"id": .., ..fields}]` list `update_many` takes for a change per record.
+pub(crate) fn with_ids<T>(updates: &[(i64, T)]) -> Vec<WithId<'_, T>> {
+    updates
+        .iter()
+        .map(|(id, update)| WithId { id: *id, update })
+        .collect()
+}
+
 /// What a list answer holds besides its items: whichever of the three paginations the
 /// endpoint uses (cursor `meta`, offset `next_page`, incremental `end_of_stream`).
 #[derive(Debug, Default)]

@@ -206,8 +206,7 @@ impl<'c> GroupMemberships<'c> {
         ))?;
         let call = Call::new(Method::PUT, url).idempotent(true);
         self.client
-            .fetch::<Option<Vec<GroupMembership>>>(call, "group_memberships")
+            .fetch_list::<GroupMembership>(call, "group_memberships")
             .await
-            .map(Option::unwrap_or_default)
     }
 }

@@ -184,9 +184,8 @@ impl<'c> JobStatuses<'c> {
         let mut url = self.client.url("api/v2/job_statuses/show_many")?;
         url.query_pairs_mut().append_pair("ids", &ids.join(","));
         self.client
-            .fetch::<Option<Vec<JobStatus>>>(Call::new(Method::GET, url), "job_statuses")
+            .fetch_list::<JobStatus>(Call::new(Method::GET, url), "job_statuses")
             .await
-            .map(Option::unwrap_or_default)
     }
 
     /// Sets, updates or removes skills-based routing attribute values of up to 100 agents

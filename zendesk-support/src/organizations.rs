@@ -330,9 +330,8 @@ impl<'c> Organizations<'c> {
         let mut url = self.url("/show_many")?;
         url.query_pairs_mut().append_pair(name, &value);
         self.client
-            .fetch::<Option<Vec<Organization>>>(Call::new(Method::GET, url), "organizations")
+            .fetch_list::<Organization>(Call::new(Method::GET, url), "organizations")
             .await
-            .map(Option::unwrap_or_default)
     }
 
     /// Creates an organization. Not retried after an ambiguous failure (it could create
@@ -410,16 +409,7 @@ impl<'c> Organizations<'c> {
     /// [`Error::Config`] for more than 100; see [`Error`].
     pub async fn update_each(&self, updates: &[(i64, OrganizationUpdate)]) -> Result<JobStatus> {
         crate::client::check_many("organization", updates.len())?;
-        #[derive(Serialize)]
-        struct WithId<'a> {
-            id: i64,
-            #[serde(flatten)]
-            update: &'a OrganizationUpdate,
-        }
-        let body: Vec<WithId<'_>> = updates
-            .iter()
-            .map(|(id, update)| WithId { id: *id, update })
-            .collect();
+        let body = crate::envelope::with_ids(updates);
         let call = Call::new(Method::PUT, self.url("/update_many")?)
             .json(&Keyed("organizations", &body))?
             .idempotent(true);

@@ -179,10 +179,5 @@ impl<'c> TagCalls<'c> {
 }
 
 fn check_prefix(prefix: &str) -> Result<()> {
-    if prefix.chars().count() < 2 {
-        return Err(Error::Config(
-            "a tag prefix needs at least 2 characters".into(),
-        ));
-    }
-    Ok(())
+    crate::client::check_prefix("a tag prefix", prefix)
 }

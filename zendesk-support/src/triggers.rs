@@ -366,10 +366,7 @@ impl<'c> Triggers<'c> {
         let call = Call::new(Method::PUT, url)
             .json(&crate::envelope::Keyed("triggers", changes))?
             .idempotent(true);
-        self.client
-            .fetch::<Option<Vec<Trigger>>>(call, "triggers")
-            .await
-            .map(Option::unwrap_or_default)
+        self.client.fetch_list::<Trigger>(call, "triggers").await
     }
 
     /// A trigger's saved versions, newest first.

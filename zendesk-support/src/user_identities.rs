@@ -240,9 +240,8 @@ impl<'c> UserIdentities<'c> {
             .url(&self.path(user_id, &format!("/{id}/make_primary")))?;
         let call = Call::new(Method::PUT, url).idempotent(true);
         self.client
-            .fetch::<Option<Vec<UserIdentity>>>(call, "identities")
+            .fetch_list::<UserIdentity>(call, "identities")
             .await
-            .map(Option::unwrap_or_default)
     }
 
     /// Sends the user an email to verify an identity.

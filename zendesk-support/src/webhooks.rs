@@ -368,9 +368,8 @@ impl<'c> Webhooks<'c> {
     ) -> Result<Vec<WebhookAttempt>> {
         let url = self.webhook_url(webhook_id, &["invocations", invocation_id, "attempts"])?;
         self.client
-            .fetch::<Option<Vec<WebhookAttempt>>>(Call::new(Method::GET, url), "attempts")
+            .fetch_list::<WebhookAttempt>(Call::new(Method::GET, url), "attempts")
             .await
-            .map(Option::unwrap_or_default)
     }
 
     /// Replaces a webhook's settings with `webhook`'s (name, endpoint, authentication, ...).

@@ -5,10 +5,10 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::client::{Call, check_many, join_ids};
+use crate::client::{Call, check_many};
 use crate::envelope::Keyed;
 use crate::pagination::{List, Paging};
-use crate::{Error, JobStatus, NewTicket, Result, Ticket, TicketUpdate, Tickets};
+use crate::{JobStatus, NewTicket, Result, Ticket, TicketUpdate, Tickets};
 
 /// Tickets a bulk call names, up to 100.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,11 +16,7 @@ pub struct TicketIds<'a>(pub &'a [i64]);
 
 impl TicketIds<'_> {
     fn query(self) -> Result<String> {
-        if self.0.is_empty() {
-            return Err(Error::Config("no ticket ids".into()));
-        }
-        check_many("ticket", self.0.len())?;
-        Ok(join_ids(self.0))
+        crate::client::ids_param("ticket", self.0)
     }
 }
 
@@ -62,9 +58,8 @@ impl<'c> Tickets<'c> {
     pub async fn get_many(&self, ids: TicketIds<'_>) -> Result<Vec<Ticket>> {
         let url = self.with_ids("tickets/show_many", ids)?;
         self.client
-            .fetch::<Option<Vec<Ticket>>>(Call::new(Method::GET, url), "tickets")
+            .fetch_list::<Ticket>(Call::new(Method::GET, url), "tickets")
             .await
-            .map(Option::unwrap_or_default)
     }
 
     /// Creates up to 100 tickets in a background job.
@@ -98,16 +93,7 @@ impl<'c> Tickets<'c> {
     /// [`Error::Config`] for more than 100; see [`Error`].
     pub async fn update_each(&self, updates: &[(i64, TicketUpdate)]) -> Result<JobStatus> {
         check_many("ticket", updates.len())?;
-        #[derive(Serialize)]
-        struct WithId<'a> {
-            id: i64,
-            #[serde(flatten)]
-            update: &'a TicketUpdate,
-        }
-        let body: Vec<WithId<'_>> = updates
-            .iter()
-            .map(|(id, update)| WithId { id: *id, update })
-            .collect();
+        let body = crate::envelope::with_ids(updates);
         let call = Call::new(Method::PUT, self.url("tickets/update_many")?)
             .json(&Keyed("tickets", &body))?;
         self.client.fetch(call, "job_status").await

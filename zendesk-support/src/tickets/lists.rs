@@ -146,10 +146,7 @@ impl<'c> Tickets<'c> {
         let call = Call::new(Method::POST, url)
             .json(&Text { text })?
             .idempotent(true);
-        self.client
-            .fetch::<Option<Vec<Ticket>>>(call, "tickets")
-            .await
-            .map(Option::unwrap_or_default)
+        self.client.fetch_list::<Ticket>(call, "tickets").await
     }
 
     /// How many tickets the account has.

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::client::Call;
 use crate::pagination::{List, Paging};
-use crate::{Count, Error, OrganizationSubscription, Result, Role, User, Users};
+use crate::{Count, OrganizationSubscription, Result, Role, User, Users};
 
 /// Counts of what belongs to a user.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -162,10 +162,7 @@ impl<'c> Users<'c> {
         let call = Call::new(Method::POST, url)
             .json(&Name { name })?
             .idempotent(true);
-        self.client
-            .fetch::<Option<Vec<User>>>(call, "users")
-            .await
-            .map(Option::unwrap_or_default)
+        self.client.fetch_list::<User>(call, "users").await
     }
 
     /// How many tickets relate to a user.
@@ -232,12 +229,8 @@ impl<'c> Users<'c> {
             .client
             .url(&format!("api/v2/users/{id}/compliance_deletion_statuses"))?;
         self.client
-            .fetch::<Option<Vec<Value>>>(
-                Call::new(Method::GET, url),
-                "compliance_deletion_statuses",
-            )
+            .fetch_list::<Value>(Call::new(Method::GET, url), "compliance_deletion_statuses")
             .await
-            .map(Option::unwrap_or_default)
     }
 
     /// A user's roles in each Zendesk product (chat, explore, guide, talk, ...), by product.
@@ -321,10 +314,5 @@ impl<'c> Users<'c> {
 }
 
 fn check_prefix(name: &str) -> Result<()> {
-    if name.chars().count() < 2 {
-        return Err(Error::Config(
-            "autocomplete needs at least 2 characters".into(),
-        ));
-    }
-    Ok(())
+    crate::client::check_prefix("autocomplete", name)
 }

@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-use crate::client::{Call, check_many, join_ids};
+use crate::client::{Call, check_many};
 use crate::envelope::Keyed;
 use crate::{Error, JobStatus, NewUser, Result, User, UserUpdate, Users};
 
@@ -99,16 +99,7 @@ impl Users<'_> {
     /// [`Error::Config`] for more than 100; see [`Error`].
     pub async fn update_each(&self, updates: &[(i64, UserUpdate)]) -> Result<JobStatus> {
         check_many("user", updates.len())?;
-        #[derive(Serialize)]
-        struct WithId<'a> {
-            id: i64,
-            #[serde(flatten)]
-            update: &'a UserUpdate,
-        }
-        let body: Vec<WithId<'_>> = updates
-            .iter()
-            .map(|(id, update)| WithId { id: *id, update })
-            .collect();
+        let body = crate::envelope::with_ids(updates);
         let call = Call::new(Method::PUT, self.url("/update_many")?)
             .json(&Keyed("users", &body))?
             .idempotent(true);
@@ -225,9 +216,5 @@ fn check_name(user: &NewUser) -> Result<()> {
 }
 
 fn ids_query(ids: &[i64]) -> Result<String> {
-    if ids.is_empty() {
-        return Err(Error::Config("no user ids".into()));
-    }
-    check_many("user", ids.len())?;
-    Ok(join_ids(ids))
+    crate::client::ids_param("user", ids)
 }

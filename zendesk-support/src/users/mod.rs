@@ -323,11 +323,7 @@ impl<'c> Users<'c> {
     pub async fn get_many(&self, ids: &[i64]) -> Result<Vec<User>> {
         let mut users = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(SHOW_MANY_LIMIT) {
-            let joined = chunk
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
+            let joined = crate::client::join_ids(chunk);
             let mut url = self.client.url("api/v2/users/show_many")?;
             url.query_pairs_mut().append_pair("ids", &joined);
             let envelope: UsersEnvelope =
