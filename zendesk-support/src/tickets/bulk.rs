@@ -54,7 +54,7 @@ impl<'c> Tickets<'c> {
     /// Reads up to 100 tickets at once.
     ///
     /// # Errors
-    /// [`Error::Config`] for none or more than 100; see [`Error`].
+    /// [`Error::Config`](crate::Error::Config) for none or more than 100; see [`Error`](crate::Error).
     pub async fn get_many(&self, ids: TicketIds<'_>) -> Result<Vec<Ticket>> {
         let url = self.with_ids("tickets/show_many", ids)?;
         self.client
@@ -65,7 +65,7 @@ impl<'c> Tickets<'c> {
     /// Creates up to 100 tickets in a background job.
     ///
     /// # Errors
-    /// [`Error::Config`] for more than 100; see [`Error`].
+    /// [`Error::Config`](crate::Error::Config) for more than 100; see [`Error`](crate::Error).
     pub async fn create_many(&self, tickets: &[NewTicket]) -> Result<JobStatus> {
         check_many("ticket", tickets.len())?;
         let call = Call::new(Method::POST, self.url("tickets/create_many")?)
@@ -76,7 +76,7 @@ impl<'c> Tickets<'c> {
     /// Makes the same change to up to 100 tickets in a background job.
     ///
     /// # Errors
-    /// [`Error::Config`] for none or more than 100; see [`Error`].
+    /// [`Error::Config`](crate::Error::Config) for none or more than 100; see [`Error`](crate::Error).
     pub async fn update_many(
         &self,
         ids: TicketIds<'_>,
@@ -90,7 +90,7 @@ impl<'c> Tickets<'c> {
     /// Makes a different change to each of up to 100 tickets in a background job.
     ///
     /// # Errors
-    /// [`Error::Config`] for more than 100; see [`Error`].
+    /// [`Error::Config`](crate::Error::Config) for more than 100; see [`Error`](crate::Error).
     pub async fn update_each(&self, updates: &[(i64, TicketUpdate)]) -> Result<JobStatus> {
         check_many("ticket", updates.len())?;
         let body = crate::envelope::with_ids(updates);
@@ -102,7 +102,7 @@ impl<'c> Tickets<'c> {
     /// Deletes a ticket (it stays among the deleted for 30 days).
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn delete(&self, id: i64) -> Result<()> {
         let call = Call::new(Method::DELETE, self.url(&format!("tickets/{id}"))?);
         self.client.execute(call).await
@@ -111,7 +111,7 @@ impl<'c> Tickets<'c> {
     /// Deletes up to 100 tickets in a background job.
     ///
     /// # Errors
-    /// [`Error::Config`] for none or more than 100; see [`Error`].
+    /// [`Error::Config`](crate::Error::Config) for none or more than 100; see [`Error`](crate::Error).
     pub async fn destroy_many(&self, ids: TicketIds<'_>) -> Result<JobStatus> {
         let url = self.with_ids("tickets/destroy_many", ids)?;
         self.client
@@ -122,7 +122,7 @@ impl<'c> Tickets<'c> {
     /// Marks a ticket as spam and suspends its requester.
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn mark_as_spam(&self, id: i64) -> Result<()> {
         let url = self.url(&format!("tickets/{id}/mark_as_spam"))?;
         self.client
@@ -133,7 +133,7 @@ impl<'c> Tickets<'c> {
     /// Marks up to 100 tickets as spam, suspending their requesters, in a background job.
     ///
     /// # Errors
-    /// [`Error::Config`] for none or more than 100; see [`Error`].
+    /// [`Error::Config`](crate::Error::Config) for none or more than 100; see [`Error`](crate::Error).
     pub async fn mark_many_as_spam(&self, ids: TicketIds<'_>) -> Result<JobStatus> {
         let url = self.with_ids("tickets/mark_many_as_spam", ids)?;
         self.client
@@ -145,7 +145,7 @@ impl<'c> Tickets<'c> {
     /// (public unless `public` is false). Runs in a background job.
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn merge(
         &self,
         target: i64,
@@ -188,7 +188,7 @@ impl<'c> Tickets<'c> {
     /// Restores a deleted ticket.
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn restore(&self, id: i64) -> Result<()> {
         let url = self.url(&format!("deleted_tickets/{id}/restore"))?;
         self.client
@@ -199,7 +199,7 @@ impl<'c> Tickets<'c> {
     /// Restores up to 100 deleted tickets.
     ///
     /// # Errors
-    /// [`Error::Config`] for none or more than 100; see [`Error`].
+    /// [`Error::Config`](crate::Error::Config) for none or more than 100; see [`Error`](crate::Error).
     pub async fn restore_many(&self, ids: TicketIds<'_>) -> Result<()> {
         let url = self.with_ids("deleted_tickets/restore_many", ids)?;
         self.client
@@ -210,7 +210,7 @@ impl<'c> Tickets<'c> {
     /// Deletes a deleted ticket for good (no undo), in a background job.
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn delete_permanently(&self, id: i64) -> Result<JobStatus> {
         let url = self.url(&format!("deleted_tickets/{id}"))?;
         self.client
@@ -221,7 +221,7 @@ impl<'c> Tickets<'c> {
     /// Deletes up to 100 deleted tickets for good (no undo), in a background job.
     ///
     /// # Errors
-    /// [`Error::Config`] for none or more than 100; see [`Error`].
+    /// [`Error::Config`](crate::Error::Config) for none or more than 100; see [`Error`](crate::Error).
     pub async fn delete_many_permanently(&self, ids: TicketIds<'_>) -> Result<JobStatus> {
         let url = self.with_ids("deleted_tickets/destroy_many", ids)?;
         self.client

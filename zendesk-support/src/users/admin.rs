@@ -99,7 +99,7 @@ impl<'c> Users<'c> {
     /// How many users the account has.
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn count(&self) -> Result<Count> {
         self.client.count("api/v2/users/count", &[]).await
     }
@@ -107,7 +107,7 @@ impl<'c> Users<'c> {
     /// How many users an organization has.
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn count_for_organization(&self, organization_id: i64) -> Result<Count> {
         self.client
             .count(
@@ -133,7 +133,7 @@ impl<'c> Users<'c> {
     /// Users whose name or email starts with `name` (at least 2 characters).
     ///
     /// # Errors
-    /// [`Error::Config`] for fewer than 2 characters; see [`Error`].
+    /// [`Error::Config`](crate::Error::Config) for fewer than 2 characters; see [`Error`](crate::Error).
     pub async fn autocomplete(&self, name: &str) -> Result<Vec<User>> {
         check_prefix(name)?;
         List::new(
@@ -168,7 +168,7 @@ impl<'c> Users<'c> {
     /// How many tickets relate to a user.
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn related(&self, id: i64) -> Result<UserRelated> {
         let url = self.client.url(&format!("api/v2/users/{id}/related"))?;
         self.client
@@ -209,7 +209,7 @@ impl<'c> Users<'c> {
     /// One brand membership of an agent, as sent.
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn brand_agent(&self, id: i64, brand_agent_id: &str) -> Result<Value> {
         let url = self.client.url(&format!(
             "api/v2/users/{id}/brand_agents/{}",
@@ -223,7 +223,7 @@ impl<'c> Users<'c> {
     /// Where a user's GDPR deletion stands in each Zendesk product, as sent.
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn compliance_deletion_statuses(&self, id: i64) -> Result<Vec<Value>> {
         let url = self
             .client
@@ -236,7 +236,7 @@ impl<'c> Users<'c> {
     /// A user's roles in each Zendesk product (chat, explore, guide, talk, ...), by product.
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn entitlements(&self, id: i64) -> Result<Map<String, Value>> {
         let url = self
             .client
@@ -249,7 +249,7 @@ impl<'c> Users<'c> {
     /// The current user's settings, as sent.
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn my_settings(&self) -> Result<Map<String, Value>> {
         let url = self.client.url("api/v2/users/me/settings")?;
         self.client
@@ -260,7 +260,7 @@ impl<'c> Users<'c> {
     /// Changes the current user's settings (those given); answers them all.
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn update_my_settings(
         &self,
         settings: &Map<String, Value>,
@@ -285,7 +285,7 @@ impl<'c> Users<'c> {
     /// How many deleted users there are.
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn count_deleted(&self) -> Result<Count> {
         self.client.count("api/v2/deleted_users/count", &[]).await
     }
@@ -293,7 +293,7 @@ impl<'c> Users<'c> {
     /// Reads a deleted user.
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn get_deleted(&self, id: i64) -> Result<DeletedUser> {
         let url = self.client.url(&format!("api/v2/deleted_users/{id}"))?;
         self.client
@@ -304,7 +304,7 @@ impl<'c> Users<'c> {
     /// Deletes a deleted user for good (GDPR erasure; no undo).
     ///
     /// # Errors
-    /// See [`Error`].
+    /// See [`Error`](crate::Error).
     pub async fn delete_permanently(&self, id: i64) -> Result<DeletedUser> {
         let url = self.client.url(&format!("api/v2/deleted_users/{id}"))?;
         self.client
