@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use meya_links::LinkStore;
+use meya_links::testing::CountingStore;
 use sunshine_conversations::testing::{FakeSunCo, Fault, FaultRule};
 use zendesk_sunco_bridge::config::Config;
 use zendesk_sunco_bridge::{Bridge, SunCoEventOutcome, ZendeskWebhookOutcome};
@@ -302,6 +303,51 @@ async fn a_long_tickets_new_comment_reads_one_page(store: Arc<dyn LinkStore>) {
     // Repeats send nothing.
     world.ticket_webhook(ticket).await;
     assert_eq!(world.sunco.business_texts(&world.conversation).len(), 253);
+}
+
+/// A busy ticket: every comment of the last two minutes is looked at again by each webhook
+/// (comments may commit out of id order), in one store read for them all. A webhook's store
+/// calls do not grow with how many there are, and none is sent twice.
+async fn a_busy_tickets_recent_comments_cost_one_read<S: LinkStore>(store: S) {
+    let store = Arc::new(CountingStore::new(store));
+    let world = world(Arc::clone(&store) as Arc<dyn LinkStore>).await;
+    let ticket = world.agent_starts("c0").await;
+    let mut calls = Vec::new();
+    for n in 1..=25 {
+        world
+            .zendesk
+            .add_comment(ticket, world.agent, &format!("c{n}"), true);
+        let before = store.calls();
+        let synced = world.ticket_webhook(ticket).await;
+        calls.push(store.calls() - before);
+        let ZendeskWebhookOutcome::Synced { comments, .. } = synced else {
+            panic!("{synced:?}");
+        };
+        assert_eq!(comments.delivered.len(), 1);
+        assert_eq!(comments.already_delivered, n, "every earlier one, settled");
+    }
+    assert!(
+        calls.iter().all(|&made| made == calls[0]),
+        "store calls per webhook: {calls:?}"
+    );
+    assert_eq!(
+        world.sunco.business_texts(&world.conversation),
+        (0..=25).map(|n| format!("c{n}")).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_busy_tickets_recent_comments_cost_one_read_on_memory() {
+    a_busy_tickets_recent_comments_cost_one_read(meya_links::MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn a_busy_tickets_recent_comments_cost_one_read_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = meya_links::SqliteStore::open(dir.path().join("links.db"))
+        .await
+        .unwrap();
+    a_busy_tickets_recent_comments_cost_one_read(store).await;
 }
 
 /// The customer sends the same text three times. The second's update is refused before

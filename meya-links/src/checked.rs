@@ -257,6 +257,20 @@ impl<S: Deliveries> Deliveries for Checked<S> {
         limits::delivery(source, source_message_id)?;
         self.backend.delivery_get(source, source_message_id).await
     }
+
+    async fn delivery_get_many(
+        &self,
+        source: &str,
+        source_message_ids: &[&str],
+    ) -> Result<Vec<Delivery>> {
+        limits::deliveries(source, source_message_ids)?;
+        if source_message_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.backend
+            .delivery_get_many(source, source_message_ids)
+            .await
+    }
 }
 
 #[async_trait]

@@ -18,6 +18,8 @@ pub const MAX_VALUE_LEN: usize = 16 * 1024;
 pub const MAX_PAYLOAD_LEN: usize = 4 * 1024 * 1024;
 /// Most entries one [`inbox_take`](crate::Inbox::inbox_take) hands out.
 pub const MAX_INBOX_BATCH: usize = 100;
+/// Most ids one [`delivery_get_many`](crate::Deliveries::delivery_get_many) looks up.
+pub const MAX_DELIVERY_LOOKUP: usize = 1000;
 /// Longest lease a delivery claim may take.
 pub const MAX_LEASE: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -58,6 +60,21 @@ pub(crate) fn thread_ref(integration_name: &str, integration_thread_id: &str) ->
 pub(crate) fn delivery(source: &str, source_message_id: &str) -> Result<()> {
     text("source", source, MAX_INTEGRATION_LEN, false)?;
     outside_id("source_message_id", source_message_id)
+}
+
+/// One source's message ids to look up together.
+pub(crate) fn deliveries(source: &str, source_message_ids: &[&str]) -> Result<()> {
+    if source_message_ids.len() > MAX_DELIVERY_LOOKUP {
+        return Err(Error::InvalidInput {
+            field: "source_message_ids",
+            reason: "more than MAX_DELIVERY_LOOKUP ids",
+        });
+    }
+    text("source", source, MAX_INTEGRATION_LEN, false)?;
+    for id in source_message_ids {
+        outside_id("source_message_id", id)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn key(value: &str) -> Result<()> {

@@ -173,6 +173,16 @@ const SELECT_DELIVERY: &str = "SELECT state, attempts::bigint AS attempts, lease
     target_message_id, failure_reason FROM deliveries \
     WHERE source = $1 AND source_message_id = $2";
 
+/// [`SELECT_DELIVERY`] for the ids of the array `$2`, each row with its id. One index lookup
+/// per distinct id, whatever the planner knows of the table: `source_message_id = ANY($2)`
+/// is planned, generically and without statistics (a fresh table), as a scan of every
+/// record of the source.
+const SELECT_DELIVERIES: &str = "SELECT d.source_message_id, d.state, \
+        d.attempts::bigint AS attempts, d.lease_until_ms, d.target_message_id, d.failure_reason \
+    FROM (SELECT DISTINCT unnest($2::text[]) AS id) asked, \
+    LATERAL (SELECT * FROM deliveries \
+        WHERE source = $1 AND source_message_id = asked.id LIMIT 1) d";
+
 /// [`SELECT_DELIVERY`] plus whether a claim would be granted now (`$3`, or NULL).
 const SELECT_DELIVERY_CLAIMABLE: &str = concat!(
     "SELECT state, attempts::bigint AS attempts, lease_until_ms, target_message_id, \
@@ -579,6 +589,24 @@ impl Deliveries for PostgresBackend {
             .await?;
         row.map(|row| row.into_delivery(source, source_message_id))
             .transpose()
+    }
+
+    async fn delivery_get_many(
+        &self,
+        source: &str,
+        source_message_ids: &[&str],
+    ) -> Result<Vec<Delivery>> {
+        let rows = sqlx::query(SELECT_DELIVERIES)
+            .bind(source)
+            .bind(source_message_ids)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("source_message_id")?;
+                DeliveryRow::from_row(row)?.into_delivery(source, &id)
+            })
+            .collect()
     }
 }
 

@@ -171,6 +171,11 @@ const CLAIM: &str = "INSERT INTO deliveries \
 const SELECT_DELIVERY: &str = "SELECT state, attempts, lease_until_ms, target_message_id, \
     failure_reason FROM deliveries WHERE source = ?1 AND source_message_id = ?2";
 
+/// [`SELECT_DELIVERY`] for the ids of the JSON array `?2`, each row with its id last.
+const SELECT_DELIVERIES: &str = "SELECT state, attempts, lease_until_ms, target_message_id, \
+    failure_reason, source_message_id FROM deliveries \
+    WHERE source = ?1 AND source_message_id IN (SELECT value FROM json_each(?2))";
+
 /// Ends a held claim: `?1` new state, `?2` lease end, `?3` target id, `?4` failure reason,
 /// `?5` now; matched by `?6` source, `?7` message id, `?8` claim token.
 const FINISH_CLAIM: &str = "UPDATE deliveries SET state = ?1, lease_until_ms = ?2, \

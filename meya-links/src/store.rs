@@ -251,6 +251,31 @@ pub trait Deliveries: fmt::Debug + Send + Sync + 'static {
     /// What the store knows of a delivery, if anything.
     async fn delivery_get(&self, source: &str, source_message_id: &str)
     -> Result<Option<Delivery>>;
+
+    /// What the store knows of several deliveries of one source, in one read: a record for
+    /// each id it has one for, in no particular order, each once however often it is asked
+    /// for (at most [`MAX_DELIVERY_LOOKUP`](crate::limits::MAX_DELIVERY_LOOKUP) ids).
+    ///
+    /// For a caller about to claim many messages most of which are settled (a webhook that
+    /// looks again at a ticket's recent comments): the settled ones need no claim. The
+    /// default asks [`delivery_get`](Self::delivery_get) for each id; the crate's backends
+    /// answer with one query.
+    async fn delivery_get_many(
+        &self,
+        source: &str,
+        source_message_ids: &[&str],
+    ) -> Result<Vec<Delivery>> {
+        let mut asked = std::collections::HashSet::new();
+        let mut found = Vec::new();
+        for id in source_message_ids {
+            if asked.insert(*id)
+                && let Some(delivery) = self.delivery_get(source, id).await?
+            {
+                found.push(delivery);
+            }
+        }
+        Ok(found)
+    }
 }
 
 /// The inbox: webhooks recorded durably, then leased to workers one ordering key at a time;

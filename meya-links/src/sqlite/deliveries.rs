@@ -91,4 +91,27 @@ impl Deliveries for SqliteBackend {
         row.map(|row| row.into_delivery(source, source_message_id))
             .transpose()
     }
+
+    async fn delivery_get_many(
+        &self,
+        source: &str,
+        source_message_ids: &[&str],
+    ) -> Result<Vec<Delivery>> {
+        // The ids go in as one JSON array, so that one cached statement serves any count.
+        let ids = serde_json::to_string(source_message_ids)
+            .map_err(|error| Error::Backend(error.into()))?;
+        let key_source = source.to_owned();
+        let rows = self
+            .read(move |connection| {
+                let mut statement = connection.prepare_cached(SELECT_DELIVERIES)?;
+                let rows = statement.query_map(params![key_source, ids], |row| {
+                    Ok((row.get::<_, String>(5)?, DeliveryRow::from_sqlite(row)?))
+                })?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(id, row)| row.into_delivery(source, &id))
+            .collect()
+    }
 }

@@ -91,6 +91,7 @@ counted! {
         fn delivery_fail(&self, claim: &DeliveryClaim, reason: &str) -> Result<()>;
         fn delivery_release(&self, claim: &DeliveryClaim) -> Result<()>;
         fn delivery_get(&self, source: &str, source_message_id: &str) -> Result<Option<Delivery>>;
+        fn delivery_get_many(&self, source: &str, source_message_ids: &[&str]) -> Result<Vec<Delivery>>;
     }
 }
 

@@ -81,6 +81,7 @@ macro_rules! link_store_conformance {
             delivery_renew_keeps_the_claim,
             delivery_claim_race_has_one_winner,
             delivery_invalid_input_is_refused,
+            delivery_get_many_reads_what_single_reads_read,
             inbox_push_take_complete,
             inbox_dedup_key_refuses_repeats,
             inbox_orders_by_key_and_batches,

@@ -14,17 +14,19 @@
 //! - A webhook's cost does not grow with the ticket's history: the thread keeps, per ticket,
 //!   how far its comments are settled (see [`settled_comments_key`]), and a webhook reads
 //!   the newest page and claims only the comments after that point, plus those of the last
-//!   two minutes (comments may commit out of id order). One Zendesk read and seven store
-//!   calls per new comment at 10 or 1,000 earlier comments (`cargo bench -p zendesk-sunco-bridge --bench
-//!   history`).
+//!   two minutes (comments may commit out of id order) that one read of their delivery
+//!   records does not find settled. One Zendesk read and seven store calls per new comment
+//!   at 10 or 1,000 earlier comments (`cargo bench -p zendesk-sunco-bridge --bench history`), and as
+//!   many on a busy ticket with dozens of comments in its last two minutes.
 
 mod window;
 
 pub use window::settled_comments_key;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use meya_links::{ClaimOutcome, DeliveryClaim, ThreadId, ZENDESK_SUPPORT};
+use meya_links::limits::MAX_DELIVERY_LOOKUP;
+use meya_links::{ClaimOutcome, DeliveryClaim, DeliveryState, ThreadId, ZENDESK_SUPPORT};
 use sunshine_conversations::{NewContent, NewMessage};
 use zendesk_support::{Attachment, Comment, Role, User};
 
@@ -179,13 +181,17 @@ async fn deliver_to(context: &Context, to: &Recipient<'_>) -> Result<AgentCommen
         already_delivered: window.settled_public,
         ..AgentCommentsOutcome::default()
     };
+    let settled_before = settled_earlier(context, &window.comments).await?;
     // How many comments, from the window's oldest, are settled: the mark moves past them.
     let mut settled = 0;
     for (index, comment) in window.comments.iter().enumerate() {
-        let step = if comment.public {
-            one_comment(context, to, &window.users, comment, &mut outcome).await?
-        } else {
+        let step = if !comment.public {
             Step::Settled
+        } else if settled_before.contains(&comment.id) {
+            outcome.already_delivered += 1;
+            Step::Settled
+        } else {
+            one_comment(context, to, &window.users, comment, &mut outcome).await?
         };
         match step {
             Step::Settled if settled == index => settled = index + 1,
@@ -196,6 +202,42 @@ async fn deliver_to(context: &Context, to: &Recipient<'_>) -> Result<AgentCommen
     }
     window::advance(context, to.thread, to.ticket_id, &window, settled).await;
     Ok(outcome)
+}
+
+/// The public comments of `comments` that an earlier pass settled (delivered, skipped or
+/// refused), read together: they need no claim each. Most of a window is settled when a
+/// ticket is busy (its last two minutes are looked at again), so this read replaces a claim
+/// per comment; with a single public comment the claim alone says as much, and nothing is
+/// read.
+async fn settled_earlier(context: &Context, comments: &[Comment]) -> Result<HashSet<i64>> {
+    let ids: Vec<String> = comments
+        .iter()
+        .filter(|comment| comment.public)
+        .map(|comment| comment.id.to_string())
+        .collect();
+    let mut settled = HashSet::new();
+    if ids.len() < 2 {
+        return Ok(settled);
+    }
+    for chunk in ids.chunks(MAX_DELIVERY_LOOKUP) {
+        let chunk: Vec<&str> = chunk.iter().map(String::as_str).collect();
+        let known = context
+            .store
+            .delivery_get_many(ZENDESK_SUPPORT, &chunk)
+            .await?;
+        settled.extend(
+            known
+                .into_iter()
+                .filter(|delivery| {
+                    matches!(
+                        delivery.state,
+                        DeliveryState::Delivered { .. } | DeliveryState::Failed { .. }
+                    )
+                })
+                .filter_map(|delivery| delivery.source_message_id.parse::<i64>().ok()),
+        );
+    }
+    Ok(settled)
 }
 
 /// A ticket and where its comments go.

@@ -10,9 +10,9 @@
 //! Zendesk's comment ids grow with time, but comments made at about the same moment may be
 //! committed out of id order, so a read can miss one with a smaller id than it saw. The mark
 //! covers only comments made more than [`MARGIN`] before the read that set it; the more
-//! recent ones are looked at again, and their delivery records (one lookup each) say whether
-//! they are settled. A mark that could not be saved, or one a slower worker set lower, only
-//! means more comments are looked at: never fewer.
+//! recent ones are looked at again, and their delivery records (read together, in one store
+//! call) say whether they are settled. A mark that could not be saved, or one a slower
+//! worker set lower, only means more comments are looked at: never fewer.
 
 use std::time::Duration;
 

@@ -190,3 +190,53 @@ pub async fn delivery_invalid_input_is_refused(site: &dyn StoreSite) {
     // The refused completion left the claim live.
     store.delivery_complete(&claim, "m-1").await.unwrap();
 }
+
+pub async fn delivery_get_many_reads_what_single_reads_read(site: &dyn StoreSite) {
+    let store = site.open().await;
+    assert_eq!(store.delivery_get_many(ZD, &[]).await.unwrap(), vec![]);
+    let delivered = claimed(store.delivery_claim(ZD, "c-1", LEASE).await.unwrap());
+    store.delivery_complete(&delivered, "m-1").await.unwrap();
+    let failed = claimed(store.delivery_claim(ZD, "c-2", LEASE).await.unwrap());
+    store.delivery_fail(&failed, "refused").await.unwrap();
+    claimed(store.delivery_claim(ZD, "c-3", LEASE).await.unwrap());
+    // Another source's record of the same id is not this source's.
+    claimed(store.delivery_claim(SC, "c-4", LEASE).await.unwrap());
+    let odd = "ids with \"quotes\", commas, ünïcode and [brackets]";
+    claimed(store.delivery_claim(ZD, odd, LEASE).await.unwrap());
+
+    let asked = ["c-3", "c-1", "c-4", "c-2", "c-1", "missing", odd];
+    let mut many = store.delivery_get_many(ZD, &asked).await.unwrap();
+    many.sort_by(|a, b| a.source_message_id.cmp(&b.source_message_id));
+    let mut single = Vec::new();
+    for id in ["c-1", "c-2", "c-3", odd] {
+        single.push(store.delivery_get(ZD, id).await.unwrap().unwrap());
+    }
+    single.sort_by(|a, b| a.source_message_id.cmp(&b.source_message_id));
+    assert_eq!(many, single, "each known id once, as delivery_get reads it");
+    assert!(matches!(
+        &many[0].state,
+        DeliveryState::Delivered { target_message_id } if target_message_id == "m-1"
+    ));
+    assert!(many.iter().all(|delivery| delivery.source == ZD));
+
+    let too_many: Vec<String> = (0..=crate::limits::MAX_DELIVERY_LOOKUP)
+        .map(|n| n.to_string())
+        .collect();
+    let too_many: Vec<&str> = too_many.iter().map(String::as_str).collect();
+    assert!(matches!(
+        store.delivery_get_many(ZD, &too_many).await,
+        Err(Error::InvalidInput { .. })
+    ));
+    let most = &too_many[..crate::limits::MAX_DELIVERY_LOOKUP];
+    assert_eq!(store.delivery_get_many(ZD, most).await.unwrap(), vec![]);
+    for bad in ["", "nul\0"] {
+        assert!(matches!(
+            store.delivery_get_many(ZD, &["c-1", bad]).await,
+            Err(Error::InvalidInput { .. })
+        ));
+    }
+    assert!(matches!(
+        store.delivery_get_many("", &["c-1"]).await,
+        Err(Error::InvalidInput { .. })
+    ));
+}
