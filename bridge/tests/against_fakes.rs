@@ -10,8 +10,8 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use meya_links::LinkStore;
 use meya_links::testing::CountingStore;
+use meya_links::{LinkStore, Links};
 use sunshine_conversations::testing::{FakeSunCo, Fault, FaultRule};
 use zendesk_sunco_bridge::config::Config;
 use zendesk_sunco_bridge::{Bridge, SunCoEventOutcome, ZendeskWebhookOutcome};
@@ -330,6 +330,14 @@ async fn a_busy_tickets_recent_comments_cost_one_read<S: LinkStore>(store: S) {
         calls.iter().all(|&made| made == calls[0]),
         "store calls per webhook: {calls:?}"
     );
+    // Every comment is minutes old at most: no mark would spare a read, none is written.
+    let thread = store
+        .thread_try_lookup(meya_links::ZENDESK_SUPPORT, &ticket.to_string())
+        .await
+        .unwrap()
+        .unwrap();
+    let mark = zendesk_sunco_bridge::settled_comments_key(ticket);
+    assert_eq!(store.thread_get(&thread, &mark).await.unwrap(), None);
     assert_eq!(
         world.sunco.business_texts(&world.conversation),
         (0..=25).map(|n| format!("c{n}")).collect::<Vec<_>>()

@@ -11,8 +11,11 @@
 //! committed out of id order, so a read can miss one with a smaller id than it saw. The mark
 //! covers only comments made more than [`MARGIN`] before the read that set it; the more
 //! recent ones are looked at again, and their delivery records (read together, in one store
-//! call) say whether they are settled. A mark that could not be saved, or one a slower
-//! worker set lower, only means more comments are looked at: never fewer.
+//! call) say whether they are settled. The mark is saved only once it would spare the next
+//! read [`WORTH_SAVING`] comments: on a short or a busy ticket the next webhook reads the
+//! same page again instead of paying a durable write each time. A mark that was not saved,
+//! could not be, or that a slower worker set lower, only means more comments are looked at:
+//! never fewer.
 
 use std::time::Duration;
 
@@ -30,6 +33,11 @@ pub(super) const MARGIN: Duration = Duration::from_secs(2 * 60);
 /// Pages read newest first are small: most webhooks bring one or two new comments, and a
 /// page costs its size to decode.
 const PAGE: u32 = 20;
+/// A mark is saved once it spares the next read this many comments. Until then the next
+/// webhook looks at what this one looked at, in the same page, and one store read finds
+/// them settled: a durable write per webhook would cost more than it saves. Comments of the
+/// last two minutes are never spared, so a busy ticket's mark is saved only as they age.
+const WORTH_SAVING: usize = PAGE as usize / 2;
 
 /// How far a ticket's comments are settled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,7 +154,8 @@ async fn whole_history(context: &Context, ticket_id: i64, read_at: i64) -> Resul
 }
 
 /// Moves the ticket's mark after a pass that settled the window's first `settled`
-/// comments. A failure to save only costs a longer read next time.
+/// comments, when that spares the next read [`WORTH_SAVING`] comments or more. A failure to
+/// save only costs a longer read next time.
 pub(super) async fn advance(
     context: &Context,
     thread: &ThreadId,
@@ -171,8 +180,13 @@ pub(super) async fn advance(
         comment_id,
         read_at: window.read_at,
     };
-    // Saved when it moved: a new id, or a read a minute later than the one saved.
-    if old.is_some_and(|old| old.comment_id == mark.comment_id && mark.read_at - old.read_at < 60) {
+    // The window holds what the saved mark (if any) does not cover.
+    let spared = window
+        .comments
+        .iter()
+        .filter(|comment| mark.covers(comment))
+        .count();
+    if spared < WORTH_SAVING {
         return;
     }
     let value = format!("{} {}", mark.comment_id, mark.read_at);
