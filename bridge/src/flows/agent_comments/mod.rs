@@ -16,8 +16,8 @@
 //!   the newest page and claims only the comments after that point, plus those of the last
 //!   two minutes (comments may commit out of id order) that one read of their delivery
 //!   records does not find settled. One Zendesk read and seven store calls per new comment
-//!   at 10 or 1,000 earlier comments (`cargo bench -p zendesk-sunco-bridge --bench history`), and as
-//!   many on a busy ticket with dozens of comments in its last two minutes.
+//!   at 10 or 1,000 earlier comments (`cargo bench -p zendesk-sunco-bridge --bench history`);
+//!   as many on a busy ticket with dozens of comments in its last two minutes.
 
 mod window;
 
