@@ -502,25 +502,6 @@ impl Deliveries for MemoryBackend {
             .get(&(source.to_owned(), source_message_id.to_owned()))
             .map(|record| record.delivery.clone()))
     }
-
-    async fn delivery_get_many(
-        &self,
-        source: &str,
-        source_message_ids: &[&str],
-    ) -> Result<Vec<Delivery>> {
-        let state = self.read();
-        let mut asked = HashSet::new();
-        Ok(source_message_ids
-            .iter()
-            .filter(|id| asked.insert(**id))
-            .filter_map(|id| {
-                state
-                    .deliveries
-                    .get(&(source.to_owned(), (*id).to_owned()))
-                    .map(|record| record.delivery.clone())
-            })
-            .collect())
-    }
 }
 
 #[async_trait]

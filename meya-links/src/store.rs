@@ -258,8 +258,8 @@ pub trait Deliveries: fmt::Debug + Send + Sync + 'static {
     ///
     /// For a caller about to claim many messages most of which are settled (a webhook that
     /// looks again at a ticket's recent comments): the settled ones need no claim. The
-    /// default asks [`delivery_get`](Self::delivery_get) for each id; the crate's backends
-    /// answer with one query.
+    /// default asks [`delivery_get`](Self::delivery_get) for each id (what the memory store
+    /// does); the SQLite and PostgreSQL stores answer with one query.
     async fn delivery_get_many(
         &self,
         source: &str,
